@@ -1,0 +1,154 @@
+"""Values passed between stages.
+
+One bbox convention for the whole package: ``(x0, y0, x1, y1)`` in PDF points on the
+page, origin at the top left (PyMuPDF's convention); pages are numbered from 1.
+
+The hourglass waist is :class:`Reading`: every reader (text extraction, PDF text
+layer, OCR) ends in rows of cell texts with a confidence and an origin; everything
+after it (identify, match, reconcile, store) is shared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+BBox = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a text came from: a page region for PDFs, a line for text extractions."""
+
+    page: int | None = None
+    bbox: BBox | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class CellText:
+    """One cell as a reader saw it; ``text == ""`` is a blank cell."""
+
+    text: str
+    confidence: float = 1.0
+    origin: Origin = Origin()
+
+
+@dataclass(frozen=True)
+class Row:
+    """One table row (or one line of prose) as read, cells left to right.
+
+    Label cells and value cells are not told apart here: that is shared work.
+    """
+
+    cells: tuple[CellText, ...]
+    origin: Origin = Origin()
+
+    @property
+    def text(self) -> str:
+        return "".join(c.text for c in self.cells)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one reader saw in one file: the waist of the hourglass."""
+
+    kind: str  # "text" | "pdf" | "ocr"
+    rows: tuple[Row, ...]
+    pages: int | None = None
+    notes: tuple[str, ...] = ()
+
+
+class Status(StrEnum):
+    OK = "ok"
+    INFERRED = "inferred"
+    REVIEW = "review"
+    CORRECTED = "corrected"
+
+
+class Reason(StrEnum):
+    SOURCE_INCONSISTENT = "source_inconsistent"
+    IDENTITY_CONTRADICTS_READ = "identity_contradicts_read"
+    LOW_CONFIDENCE = "low_confidence"
+    UNREADABLE = "unreadable"
+    NOT_FOUND = "not_found"
+    UNDETERMINED = "undetermined"
+    AMBIGUOUS_COLUMNS = "ambiguous_columns"
+
+
+@dataclass(frozen=True)
+class Number:
+    """A cell text parsed as a number; ``value is None`` when it could not be parsed."""
+
+    value: float | int | None
+    confidence: float
+    blank: bool = False
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class CellKey:
+    table: str
+    row: str
+    col: str
+
+
+@dataclass(frozen=True)
+class Observed:
+    """A canonical cell as read: the parsed number plus its source (before reconciliation)."""
+
+    key: CellKey
+    number: Number
+    origin: Origin = Origin()
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A canonical cell after reconciliation: what goes out."""
+
+    key: CellKey
+    value: float | int | None
+    status: Status
+    confidence: float
+    origin: Origin = Origin()
+    reason: str | None = None
+    suggestion: float | int | None = None
+
+
+@dataclass(frozen=True)
+class Check:
+    identity: str
+    holds: bool
+    cells: tuple[CellKey, ...] = ()
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class Identification:
+    template: str  # "2019" | "2021"
+    applications_layout: str  # "2019" | "2021"
+    organ: str | None
+    year: int | None
+
+
+@dataclass(frozen=True)
+class ErrorItem:
+    stage: str
+    message: str
+
+
+@dataclass(frozen=True)
+class DocResult:
+    """The outcome for one input file: cells and checks, or the error that stopped it."""
+
+    source: str
+    sha256: str
+    status: str  # "ok" | "partial" | "failed"
+    identification: Identification | None = None
+    cells: tuple[Cell, ...] = ()
+    checks: tuple[Check, ...] = ()
+    error: ErrorItem | None = None
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+    reader: str | None = None
+    pages: int | None = None
