@@ -1,0 +1,257 @@
+"""Rows as read → canonical cells: row-label alignment and column mapping.
+
+Row labels come in a known order, some missing, split, merged or garbled; so rows are
+matched to the canonical rows by a monotone sequence alignment that maximises the
+summed fuzzy similarity (rapidfuzz), rather than one label at a time.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from .identify import Sections, norm
+from .numbers import is_blank, looks_numeric, parse_number
+from .taxonomy import (
+    ACTIVE,
+    ACTIVE_ROWS,
+    APP_COL_KEYS,
+    APPLICATIONS,
+    REVIEW,
+    REVIEW_COLS,
+    REVIEW_ROW,
+    SIGNED_COLS,
+    RowSpec,
+    application_rows,
+)
+from .types import CellKey, CellText, Identification, Number, Observed, Origin, Row
+
+MATCH_THRESHOLD = 0.62
+# a cell filled by padding (a lost leading cell) is less sure than a printed blank
+_LOST_CELL_CONFIDENCE = 0.6
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """A read row split into its label and its value slots."""
+
+    label: str
+    values: tuple[CellText, ...]
+    row: Row
+
+    @property
+    def filled(self) -> int:
+        return sum(not is_blank(v.text) for v in self.values)
+
+
+def split_row(row: Row) -> TableRow:
+    """Label = the text cells; values = the cells after the last text cell."""
+    cells = row.cells
+    last_label = -1
+    for i, c in enumerate(cells):
+        if not looks_numeric(c.text):
+            last_label = i
+    label = "".join(c.text for c in cells[: last_label + 1] if not looks_numeric(c.text))
+    return TableRow(norm(label), tuple(cells[last_label + 1 :]), row)
+
+
+def similarity(label: str, spec: RowSpec) -> float:
+    if not label:
+        return 0.0
+    best = 0.0
+    for phrase in spec.phrases:
+        p = norm(phrase)
+        score = fuzz.partial_ratio(p, label) / 100.0
+        if len(p) <= 2:
+            score *= 0.95  # short phrases occur inside other labels too
+        best = max(best, score)
+    return max(best, fuzz.ratio(norm(spec.label), label) / 100.0)
+
+
+def align_rows(rows: Sequence[TableRow], specs: Sequence[RowSpec]) -> dict[str, TableRow]:
+    """Monotone alignment of read rows to canonical rows maximising summed similarity."""
+    n, m = len(rows), len(specs)
+    sims = [[similarity(r.label, s) for s in specs] for r in rows]
+    for i, r in enumerate(rows):
+        if not r.values:
+            sims[i] = [x - 0.3 for x in sims[i]]  # a row without value cells is a header
+    score = [[0.0] * (m + 1) for _ in range(n + 1)]
+    move = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            best, how = score[i - 1][j], 1
+            if score[i][j - 1] > best:
+                best, how = score[i][j - 1], 2
+            s = sims[i - 1][j - 1]
+            if s >= MATCH_THRESHOLD and score[i - 1][j - 1] + s > best:
+                best, how = score[i - 1][j - 1] + s, 3
+            score[i][j], move[i][j] = best, how
+    out: dict[str, TableRow] = {}
+    i, j = n, m
+    while i > 0 and j > 0:
+        how = move[i][j]
+        if how == 3:
+            out[specs[j - 1].key] = rows[i - 1]
+            i, j = i - 1, j - 1
+        elif how == 1:
+            i -= 1
+        else:
+            j -= 1
+    return out
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A value cell placed in a column; ``lost`` when padding put it there."""
+
+    cell: CellText | None
+    lost: bool = False
+
+
+def place(values: Sequence[CellText], n: int, centers: Sequence[float] | None) -> list[list[Slot]]:
+    """Candidate placements of a row's value cells into ``n`` columns.
+
+    More than one candidate means the row has extra cells and the choice is left to
+    the identities.
+    """
+    filled = [v for v in values if not is_blank(v.text)]
+    if centers and filled and all(v.origin.bbox for v in filled):
+        by_x = _place_by_x(filled, centers)
+        if by_x is not None:
+            return [by_x]
+    if len(filled) == n:
+        return [[Slot(v) for v in filled]]
+    slots = list(values)
+    while slots and is_blank(slots[-1].text):
+        slots.pop()
+    if len(slots) == n:
+        return [[Slot(v) for v in slots]]
+    if len(slots) < n:
+        pad = [Slot(None, lost=True)] * (n - len(slots))
+        return [pad + [Slot(v) for v in slots]]
+    if len(filled) > n:
+        cands = [[Slot(v) for v in filled[k : k + n]] for k in range(len(filled) - n + 1)]
+        return cands
+    return [[Slot(v) for v in slots[-n:]]]
+
+
+def _center(c: CellText) -> float:
+    assert c.origin.bbox is not None
+    return (c.origin.bbox[0] + c.origin.bbox[2]) / 2
+
+
+def _place_by_x(filled: Sequence[CellText], centers: Sequence[float]) -> list[Slot] | None:
+    out: list[Slot] = [Slot(None, lost=False)] * len(centers)
+    spacing = min((b - a for a, b in zip(centers, centers[1:], strict=False)), default=50.0)
+    for v in filled:
+        dists = [abs(_center(v) - c) for c in centers]
+        k = dists.index(min(dists))
+        if dists[k] > spacing * 0.5 or out[k].cell is not None:
+            return None
+        out[k] = Slot(v)
+    return out
+
+
+def column_centers(rows: Sequence[TableRow], n: int) -> list[float] | None:
+    """x-centres of the value columns, from rows that fill every column."""
+    full = [
+        [_center(v) for v in r.values if not is_blank(v.text)]
+        for r in rows
+        if r.filled == n and all(v.origin.bbox for v in r.values if not is_blank(v.text))
+    ]
+    full = [xs for xs in full if len(xs) == n]
+    if not full:
+        return None
+    return [statistics.median(xs[k] for xs in full) for k in range(n)]
+
+
+def _observe(key: CellKey, slot: Slot, row: Row) -> Observed:
+    if slot.cell is None:
+        note = "cell lost in the source" if slot.lost else "blank"
+        conf = _LOST_CELL_CONFIDENCE if slot.lost else 1.0
+        return Observed(key, Number(None, conf, blank=True, note=note), row.origin, "")
+    c = slot.cell
+    number = parse_number(c.text, c.confidence, signed=key.col in SIGNED_COLS)
+    origin = c.origin if c.origin.bbox or c.origin.line else row.origin
+    return Observed(key, number, origin, c.text)
+
+
+@dataclass(frozen=True)
+class Matched:
+    """Observed cells per canonical key; a key with several candidates awaits the identities."""
+
+    cells: dict[CellKey, Observed]
+    alternatives: dict[str, list[dict[CellKey, Observed]]]
+    warnings: tuple[str, ...]
+
+
+def match_tables(sections: Sections, ident: Identification) -> Matched:
+    cells: dict[CellKey, Observed] = {}
+    alts: dict[str, list[dict[CellKey, Observed]]] = {}
+    warnings: list[str] = []
+
+    def put_row(table: str, spec_key: str, cols: Sequence[str], tr: TableRow, cands) -> None:
+        options = [
+            {CellKey(table, spec_key, c): _observe(CellKey(table, spec_key, c), s, tr.row)
+             for c, s in zip(cols, cand, strict=True)}
+            for cand in cands
+        ]
+        cells.update(options[0])
+        if len(options) > 1:
+            alts[f"{table}.{spec_key}"] = options
+
+    app_rows = [split_row(r) for r in sections.tables.get(APPLICATIONS, ())]
+    specs = application_rows(ident.applications_layout)
+    matched = align_rows(app_rows, specs)
+    centers = column_centers([r for r in app_rows if r in matched.values()], len(APP_COL_KEYS))
+    for spec in specs:
+        tr = matched.get(spec.key)
+        if tr is None:
+            warnings.append(f"applications row not found: {spec.key}")
+            continue
+        put_row(APPLICATIONS, spec.key, APP_COL_KEYS, tr, place(tr.values, 7, centers))
+
+    act_rows = [split_row(r) for r in sections.tables.get(ACTIVE, ())]
+    act_specs = ACTIVE_ROWS[ident.template]
+    matched = align_rows(act_rows, act_specs)
+    for spec in act_specs:
+        tr = matched.get(spec.key)
+        if tr is None:
+            warnings.append(f"active_disclosure row not found: {spec.key}")
+            continue
+        put_row(ACTIVE, spec.key, spec.cols, tr, place(tr.values, len(spec.cols), None))
+
+    review = _review_values(sections.tables.get(REVIEW, ()))
+    if review is None:
+        warnings.append("review_litigation values not found")
+    else:
+        values, row = review
+        cands = place(values, len(REVIEW_COLS), None)
+        put_row(REVIEW, REVIEW_ROW, REVIEW_COLS, TableRow("", tuple(values), row), cands)
+    return Matched(cells, alts, tuple(warnings))
+
+
+def _review_values(rows: Sequence[Row]) -> tuple[list[CellText], Row] | None:
+    """The 15 numbers of table 四: the label-less rows of numbers after its header."""
+    data = [split_row(r) for r in rows]
+    numeric = [r for r in data if not r.label and r.filled > 0]
+    if not numeric:
+        return None
+    values: list[CellText] = []
+    for r in numeric:
+        vals = list(r.values)
+        while vals and is_blank(vals[-1].text):
+            vals.pop()
+        values.extend(vals)
+    if len(values) > len(REVIEW_COLS) and len(numeric) > 1:
+        best = max(numeric, key=lambda r: r.filled)
+        values = list(best.values)
+        return values, best.row
+    return values, numeric[0].row
+
+
+def origin_of(obs: Observed) -> Origin:
+    return obs.origin

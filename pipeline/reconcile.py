@@ -1,0 +1,235 @@
+"""Reconcile the observed cells with the report's own arithmetic identities.
+
+Rules (shared/spec/tables.md): printed values stay as printed; an identity may fill a
+cell that is blank-but-lost, unreadable or doubtfully read (status ``inferred``); it
+never overrides a confident read: an identity that fails on legible values sends its
+cells to ``review`` (``source_inconsistent``), with the implied value as ``suggestion``
+where a single cell explains the failures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from .taxonomy import Identity, canonical_keys, identities
+from .types import Cell, CellKey, Check, Identification, Observed, Reason, Status
+
+FIRM = 0.9  # at or above: a confident read, never overridden
+UNREADABLE = 0.5  # below: no better than no read at all
+_INFERRED_CONFIDENCE = 0.95
+_TOL = 1e-6
+
+Value = float | int
+
+
+def _sum(cells: Iterable[CellKey], values: Mapping[CellKey, Value | None]) -> Value | None:
+    total: Value = 0
+    for k in cells:
+        v = values.get(k)
+        if v is None:
+            return None
+        total += v
+    return total
+
+
+def _holds(ident: Identity, values: Mapping[CellKey, Value | None]) -> bool | None:
+    lhs, rhs = _sum(ident.lhs, values), _sum(ident.rhs, values)
+    if lhs is None or rhs is None:
+        return None
+    return abs(lhs - rhs) < _TOL
+
+
+def _solve_for(ident: Identity, key: CellKey, values: Mapping[CellKey, Value | None]) -> Value | None:
+    """The value of ``key`` that makes ``ident`` hold, the others as given."""
+    others_l = [k for k in ident.lhs if k != key]
+    others_r = [k for k in ident.rhs if k != key]
+    sl, sr = _sum(others_l, values), _sum(others_r, values)
+    if sl is None or sr is None:
+        return None
+    return sr - sl if key in ident.lhs else sl - sr
+
+
+def _clean(v: Value) -> Value:
+    return int(round(v)) if abs(v - round(v)) < _TOL else v
+
+
+def reconcile(
+    ident: Identification,
+    observed: Mapping[CellKey, Observed],
+    alternatives: Mapping[str, list[dict[CellKey, Observed]]] | None = None,
+) -> tuple[list[Cell], list[Check]]:
+    rules = identities(ident.applications_layout)
+    keys = canonical_keys(ident.template, ident.applications_layout)
+    obs = dict(observed)
+    for options in (alternatives or {}).values():
+        obs.update(_choose(options, obs, rules))
+    return _reconcile(keys, obs, rules)
+
+
+def _choose(
+    options: list[dict[CellKey, Observed]], obs: Mapping[CellKey, Observed], rules: list[Identity]
+) -> dict[CellKey, Observed]:
+    """Pick the placement of an over-full row that the identities accept; flag a tie."""
+    if all(_values_equal(options[0], o) for o in options[1:]):
+        return options[0]
+    fitting = []
+    for o in options:
+        trial = {**{k: v.number.value for k, v in obs.items()}, **{k: v.number.value for k, v in o.items()}}
+        touched = [r for r in rules if set(r.cells) & set(o)]
+        if all(_holds(r, trial) is not False for r in touched):
+            fitting.append(o)
+    if len(fitting) == 1:
+        return fitting[0]
+    return {
+        k: Observed(k, v.number.__class__(v.number.value, min(v.number.confidence, UNREADABLE - 0.01),
+                                         note="cells do not line up with the columns"), v.origin, v.text)
+        for k, v in options[0].items()
+    }
+
+
+def _values_equal(a: Mapping[CellKey, Observed], b: Mapping[CellKey, Observed]) -> bool:
+    return all(a[k].number.value == b[k].number.value for k in a)
+
+
+def _reconcile(
+    keys: list[CellKey], obs: Mapping[CellKey, Observed], rules: list[Identity]
+) -> tuple[list[Cell], list[Check]]:
+    # 1. starting values: firm and doubtful reads as read, blanks as 0, the rest unknown
+    start: dict[CellKey, Value | None] = {}
+    for k in keys:
+        o = obs.get(k)
+        if o is None or (o.number.value is None and not o.number.blank):
+            start[k] = None
+        elif o.number.blank:
+            start[k] = 0
+        else:
+            start[k] = o.number.value
+
+    def firm(k: CellKey) -> bool:
+        o = obs.get(k)
+        return o is not None and o.number.value is not None and o.number.confidence >= FIRM
+
+    def printed_blank(k: CellKey) -> bool:
+        o = obs.get(k)
+        return o is not None and o.number.blank and o.number.confidence >= FIRM
+
+    # 2. free cells: unknown ones, weak reads, and blanks in identities that fail as read
+    free: set[CellKey] = {k for k in keys if start[k] is None}
+    free |= {
+        k
+        for k in keys
+        if obs.get(k) is not None and not firm(k) and not printed_blank(k) and start[k] is not None
+        and obs[k].number.confidence < UNREADABLE
+    }
+    for r in rules:
+        if _holds(r, start) is False:
+            free |= {k for k in r.cells if not firm(k) and k in start}
+    values: dict[CellKey, Value | None] = {k: (None if k in free else start[k]) for k in keys}
+
+    # 3. propagate: an identity with one free cell left determines it
+    determined: dict[CellKey, Value] = {}
+    changed = True
+    while changed:
+        changed = False
+        for r in rules:
+            open_cells = [k for k in r.cells if values.get(k) is None]
+            if len(open_cells) == 1:
+                k = open_cells[0]
+                v = _solve_for(r, k, values)
+                if v is not None and v >= -_TOL:
+                    values[k] = determined[k] = _clean(v)
+                    changed = True
+            elif len(open_cells) > 1:
+                # all open cells on one side and the rest already balanced: all zero
+                side = set(r.lhs) if all(k in r.lhs for k in open_cells) else (
+                    set(r.rhs) if all(k in r.rhs for k in open_cells) else None)
+                if side is None:
+                    continue
+                other = r.rhs if side == set(r.lhs) else r.lhs
+                known_side = [k for k in side if values.get(k) is not None]
+                so, sk = _sum(other, values), _sum(known_side, values)
+                if so is not None and sk is not None and abs(so - sk) < _TOL:
+                    for k in open_cells:
+                        values[k] = determined[k] = 0
+                    changed = True
+
+    # 4. final checks and statuses
+    checks: list[Check] = []
+    failing: list[Identity] = []
+    for r in rules:
+        h = _holds(r, values)
+        checks.append(Check(r.name, bool(h), r.cells, None if h is not None else "undetermined"))
+        if h is False:
+            failing.append(r)
+    suggestions = _suggest(failing, values)
+    in_failing: dict[CellKey, Identity] = {}
+    for r in failing:
+        for k in r.cells:
+            in_failing.setdefault(k, r)
+
+    cells: list[Cell] = []
+    for k in keys:
+        o = obs.get(k)
+        origin = o.origin if o else None
+        read = o.number.value if o and not o.number.blank else (0 if o and o.number.blank else None)
+        conf = o.number.confidence if o else 0.0
+        v = values.get(k)
+        if k in in_failing:
+            all_firm = all(firm(c) or printed_blank(c) for c in in_failing[k].cells)
+            reason = Reason.SOURCE_INCONSISTENT if all_firm else Reason.IDENTITY_CONTRADICTS_READ
+            shown = read if read is not None else v
+            cells.append(_cell(k, shown, Status.REVIEW, min(conf, 0.5), origin, reason, suggestions.get(k)))
+        elif v is None:
+            reason = Reason.NOT_FOUND if o is None else (
+                Reason.UNREADABLE if not (o.number.blank) else Reason.UNDETERMINED)
+            cells.append(_cell(k, read, Status.REVIEW, 0.0, origin, reason, None))
+        elif k in determined and k in free:
+            if read is not None and _same(read, v):
+                cells.append(_cell(k, v, Status.OK, max(conf, _INFERRED_CONFIDENCE), origin, None, None))
+            elif o is not None and o.number.value is not None and o.number.confidence >= UNREADABLE:
+                # a doubtful read that the identities contradict: a person decides
+                cells.append(_cell(k, read, Status.REVIEW, conf, origin,
+                                   Reason.IDENTITY_CONTRADICTS_READ, v))
+            else:
+                cells.append(_cell(k, v, Status.INFERRED, _INFERRED_CONFIDENCE, origin, None, None))
+        elif o is not None and o.number.value is not None and o.number.confidence < UNREADABLE:
+            cells.append(_cell(k, read, Status.REVIEW, conf, origin, Reason.LOW_CONFIDENCE, None))
+        else:
+            cells.append(_cell(k, v, Status.OK, conf, origin, None, None))
+    return cells, checks
+
+
+def _same(a: Value, b: Value) -> bool:
+    return abs(a - b) < _TOL
+
+
+def _suggest(failing: list[Identity], values: Mapping[CellKey, Value | None]) -> dict[CellKey, Value]:
+    """A cell shared by every failing identity it is in, all implying one value."""
+    count: dict[CellKey, list[Identity]] = {}
+    for r in failing:
+        for k in r.cells:
+            count.setdefault(k, []).append(r)
+    out: dict[CellKey, Value] = {}
+    for k, rs in count.items():
+        if len(rs) < 2:
+            continue
+        implied = {(_solve_for(r, k, values)) for r in rs}
+        if len(implied) == 1:
+            v = implied.pop()
+            if v is not None and v >= 0:
+                out[k] = _clean(v)
+    return out
+
+
+def _cell(key, value, status, confidence, origin, reason, suggestion) -> Cell:  # type: ignore[no-untyped-def]
+    from .types import Origin
+
+    return Cell(
+        key=key,
+        value=_clean(value) if isinstance(value, (int, float)) else None,
+        status=status,
+        confidence=round(float(confidence), 4),
+        origin=origin or Origin(),
+        reason=str(reason) if reason else None,
+        suggestion=suggestion,
+    )

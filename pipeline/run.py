@@ -1,0 +1,89 @@
+"""The pipeline's stages, in the order data flows through them.
+
+read (text extraction | PDF text layer) → identify → match → reconcile → export/store.
+Each file's failure is recorded with the stage it happened in; the batch goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+from .identify import identify, split_sections
+from .match import match_tables
+from .reconcile import reconcile
+from .textread import read_text
+from .types import DocResult, ErrorItem, Reading, Status
+
+STAGES = ("read", "identify", "match", "reconcile", "store")
+SUFFIXES = {".txt": "text", ".pdf": "pdf"}
+
+
+class UnsupportedInput(Exception):
+    """The file's type is not one gongkai reads."""
+
+
+def _reader(path: Path) -> Callable[[Path], Reading]:
+    kind = SUFFIXES.get(path.suffix.lower())
+    if kind == "text":
+        return read_text
+    if kind == "pdf":
+        from .pdftext import read_pdf
+
+        return read_pdf
+    raise UnsupportedInput(f"unsupported file type {path.suffix or '(none)'!r}: expected .txt or .pdf")
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def process(path: Path, source: str | None = None) -> DocResult:
+    """Run one file through the stages; never raises for a bad file."""
+    src = source or str(path)
+    try:
+        digest = sha256_of(path)
+    except OSError as e:
+        return DocResult(src, "", "failed", error=ErrorItem("read", f"cannot read file: {e}"))
+    stage = "read"
+    try:
+        reading = _reader(path)(path)
+        stage = "identify"
+        sections = split_sections(reading.rows)
+        ident = identify(sections, reading.rows)
+        stage = "match"
+        matched = match_tables(sections, ident)
+        stage = "reconcile"
+        cells, checks = reconcile(ident, matched.cells, matched.alternatives)
+    except Exception as e:  # noqa: BLE001 - recorded per file, the batch goes on
+        return DocResult(src, digest, "failed", error=ErrorItem(stage, f"{type(e).__name__}: {e}"))
+    review = sum(c.status == Status.REVIEW for c in cells)
+    found = sum(1 for w in matched.warnings if "not found" in w)
+    status = "partial" if found or review else "ok"
+    return DocResult(
+        src,
+        digest,
+        status,
+        identification=ident,
+        cells=tuple(cells),
+        checks=tuple(checks),
+        warnings=matched.warnings,
+        reader=reading.kind,
+        pages=reading.pages,
+    )
+
+
+def collect(paths: list[Path]) -> list[Path]:
+    """Files named, and the readable files under directories named, in a stable order."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES)
+        else:
+            out.append(p)
+    return out
