@@ -7,6 +7,7 @@ Each file's failure is recorded with the stage it happened in; the batch goes on
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -51,15 +52,28 @@ def process(path: Path, source: str | None = None) -> DocResult:
     except OSError as e:
         return DocResult(src, "", "failed", error=ErrorItem("read", f"cannot read file: {e}"))
     stage = "read"
+    timings: list[tuple[str, float]] = []
+    t0 = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal t0
+        now = time.perf_counter()
+        timings.append((name, now - t0))
+        t0 = now
+
     try:
         reading = _reader(path)(path)
+        lap("read")
         stage = "identify"
         sections = split_sections(reading.rows)
         ident = identify(sections, reading.rows)
+        lap("identify")
         stage = "match"
         matched = match_tables(sections, ident)
+        lap("match")
         stage = "reconcile"
         cells, checks = reconcile(ident, matched.cells, matched.alternatives)
+        lap("reconcile")
     except Exception as e:  # noqa: BLE001 - recorded per file, the batch goes on
         return DocResult(src, digest, "failed", error=ErrorItem(stage, f"{type(e).__name__}: {e}"))
     review = sum(c.status == Status.REVIEW for c in cells)
@@ -75,6 +89,7 @@ def process(path: Path, source: str | None = None) -> DocResult:
         warnings=matched.warnings,
         reader=reading.kind,
         pages=reading.pages,
+        timings=tuple(timings),
     )
 
 

@@ -152,3 +152,4 @@ class DocResult:
     warnings: tuple[str, ...] = field(default_factory=tuple)
     reader: str | None = None
     pages: int | None = None
+    timings: tuple[tuple[str, float], ...] = ()  # seconds per stage, for the benchmark

@@ -1,0 +1,54 @@
+"""Cell text → number, and the confidence each repair costs."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.numbers import is_blank, looks_numeric, parse_number
+
+
+@pytest.mark.parametrize(
+    ("text", "signed", "value"),
+    [
+        ("0", False, 0),
+        ("00", False, 0),
+        ("O", False, 0),
+        ("o", False, 0),
+        ("l", False, 1),
+        ("I2", False, 12),
+        ("增 115", True, 115),
+        ("减3", True, -3),
+        ("-3", True, -3),
+        ("11000元", False, 11000),
+        ("357595 元", False, 357595),
+        ("7730.28", False, 7730.28),
+        ("1,234", False, 1234),
+        ("１２", False, 12),
+        (" 1 ", False, 1),
+    ],
+)
+def test_parse(text: str, signed: bool, value: float) -> None:
+    n = parse_number(text, signed=signed)
+    assert n.value == value
+    assert not n.blank
+
+
+def test_repairs_cost_confidence() -> None:
+    assert parse_number("7").confidence == 1.0
+    assert parse_number("00").confidence < 1.0
+    assert parse_number("O").confidence < parse_number("00").confidence
+    assert parse_number("7", reader_confidence=0.6).confidence == 0.6
+
+
+def test_blank_and_garbage() -> None:
+    assert parse_number("").blank and parse_number("").value is None
+    assert parse_number("/").blank
+    bad = parse_number("3.其他")
+    assert bad.value is None and not bad.blank and bad.confidence == 0.0
+    assert is_blank("  ") and not is_blank("0")
+    assert looks_numeric("增 3") and not looks_numeric("规章")
+
+
+def test_negative_count_is_doubtful() -> None:
+    n = parse_number("-3", signed=False)
+    assert n.value == -3 and n.confidence < 0.9

@@ -1,0 +1,115 @@
+"""Reconciliation: what the identities may fill, and what they must only flag."""
+
+from __future__ import annotations
+
+from pipeline.reconcile import reconcile
+from pipeline.taxonomy import APPLICATIONS, REVIEW, canonical_keys
+from pipeline.types import Cell, CellKey, Identification, Number, Observed
+
+IDENT = Identification("2021", "2021", None, None)
+NP = "natural_person"
+
+
+def consistent() -> dict[CellKey, int]:
+    """A filing whose identities hold: 5 new + 1 carried = 4 total + 2 forward (自然人)."""
+    v = {k: 0 for k in canonical_keys("2021", "2021")}
+
+    def put(row: str, np: int, com: int) -> None:
+        v[CellKey(APPLICATIONS, row, NP)] = np
+        v[CellKey(APPLICATIONS, row, "commercial")] = com
+        v[CellKey(APPLICATIONS, row, "total")] = np + com
+
+    put("new_requests", 5, 2)
+    put("carried_over", 1, 0)
+    put("granted", 3, 1)
+    put("unable_not_held", 1, 1)
+    put("total", 4, 2)
+    put("carried_forward", 2, 0)
+    v[CellKey(REVIEW, "counts", "review_upheld")] = 2
+    v[CellKey(REVIEW, "counts", "review_total")] = 2
+    return v
+
+
+def observe(values: dict[CellKey, int], **override: Number) -> dict[CellKey, Observed]:
+    out = {k: Observed(k, Number(v, 1.0)) for k, v in values.items()}
+    for name, n in override.items():
+        row, col = name.split("__")
+        k = CellKey(APPLICATIONS, row, col)
+        out[k] = Observed(k, n)
+    return out
+
+
+def by_key(cells: list[Cell]) -> dict[CellKey, Cell]:
+    return {c.key: c for c in cells}
+
+
+def k(row: str, col: str = NP) -> CellKey:
+    return CellKey(APPLICATIONS, row, col)
+
+
+def test_consistent_filing_is_all_ok() -> None:
+    cells, checks = reconcile(IDENT, observe(consistent()))
+    assert all(c.status == "ok" for c in cells)
+    assert len(cells) == len(canonical_keys("2021", "2021"))
+    assert all(ch.holds for ch in checks)
+
+
+def test_unreadable_cell_inferred() -> None:
+    obs = observe(consistent(), granted__natural_person=Number(None, 0.0, note="garbled"))
+    c = by_key(reconcile(IDENT, obs)[0])[k("granted")]
+    assert (c.value, c.status) == (3, "inferred")
+
+
+def test_lost_blank_inferred_but_true_blank_stays_zero() -> None:
+    obs = observe(consistent(), new_requests__natural_person=Number(None, 0.6, blank=True))
+    cells = by_key(reconcile(IDENT, obs)[0])
+    assert (cells[k("new_requests")].value, cells[k("new_requests")].status) == (5, "inferred")
+    assert cells[k("granted", "research")].value == 0
+
+
+def test_doubtful_read_contradicted_goes_to_review_with_suggestion() -> None:
+    obs = observe(consistent(), granted__natural_person=Number(8, 0.75, note="read 'B' as '8'"))
+    c = by_key(reconcile(IDENT, obs)[0])[k("granted")]
+    assert c.status == "review"
+    assert c.suggestion == 3
+    assert c.value == 8  # the read stays what was read
+
+
+def test_confident_read_never_overridden() -> None:
+    obs = observe(consistent(), granted__natural_person=Number(8, 1.0))
+    cells, checks = reconcile(IDENT, obs)
+    c = by_key(cells)[k("granted")]
+    assert (c.value, c.status, c.reason) == (8, "review", "source_inconsistent")
+    assert c.suggestion == 3  # the one cell both failing identities share
+    assert not next(ch for ch in checks if ch.identity == "applications.row.granted").holds
+    assert all(x.status != "ok" for x in cells if x.key in (k("granted", "total"), k("total")))
+
+
+def test_source_inconsistent_review_group() -> None:
+    """A real 2023 report: 行政复议 维持 10, 纠正 1, 总计 0 — printed values stay."""
+    v = consistent()
+    v[CellKey(REVIEW, "counts", "review_upheld")] = 10
+    v[CellKey(REVIEW, "counts", "review_corrected")] = 1
+    v[CellKey(REVIEW, "counts", "review_total")] = 0
+    cells = by_key(reconcile(IDENT, observe(v))[0])
+    for col, want in (("review_upheld", 10), ("review_corrected", 1), ("review_total", 0)):
+        c = cells[CellKey(REVIEW, "counts", col)]
+        assert (c.value, c.status, c.reason) == (want, "review", "source_inconsistent")
+
+
+def test_missing_row_is_inferred_or_flagged_never_guessed() -> None:
+    obs = observe(consistent())
+    for col in ("natural_person", "commercial", "research", "social_welfare", "legal_service", "other_org", "total"):
+        del obs[k("carried_forward", col)]
+    cells = by_key(reconcile(IDENT, obs)[0])
+    assert (cells[k("carried_forward")].value, cells[k("carried_forward")].status) == (2, "inferred")
+    assert cells[k("carried_forward", "total")].value == 2
+    # a 2x2 block of unknowns: the identities leave one degree of freedom
+    obs2 = observe(consistent())
+    for row in ("granted", "unable_not_held"):
+        for col in (NP, "commercial"):
+            obs2[k(row, col)] = Observed(k(row, col), Number(None, 0.0))
+    cells2 = by_key(reconcile(IDENT, obs2)[0])
+    for row in ("granted", "unable_not_held"):
+        for col in (NP, "commercial"):
+            assert cells2[k(row, col)].status == "review" and cells2[k(row, col)].value is None
