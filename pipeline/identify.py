@@ -33,7 +33,9 @@ _HEADERS = {
     REVIEW: re.compile(r"^行政复议|结果维持"),
 }
 _END = re.compile(r"^[五六七]、|存在的主要问题|其他需要报告的事项")
-_REPORT_TITLE = re.compile(r"(.*?)\s*((?:19|20)\d\d)\s*年\s*度?\s*(?:政府)?信息公开(?:工作)?(?:年度)?报告")
+_REPORT_TITLE = re.compile(
+    r"(.*?)\s*((?:19|20)\d\d)\s*年\s*度?\s*(?:政府)?信息公开(?:工作)?(?:年度)?报告"
+)
 _ORGAN_BY = re.compile(r"由(.{2,30}?)(?:编制|负责编制|编写)")
 _YEAR_PERIOD = re.compile(r"自\s*((?:19|20)\d\d)\s*年\s*1\s*月\s*1\s*日")
 
@@ -88,7 +90,8 @@ def split_sections(rows: tuple[Row, ...]) -> Sections:
 def identify(sections: Sections, all_rows: tuple[Row, ...]) -> Identification:
     if APPLICATIONS not in sections.tables and ACTIVE not in sections.tables:
         raise NotAReport(
-            "no standard table found (neither 主动公开政府信息情况 nor 收到和处理政府信息公开申请情况)"
+            "no standard table found "
+            "(neither 主动公开政府信息情况 nor 收到和处理政府信息公开申请情况)"
         )
     organ, year = title_organ_year(all_rows)
     template = _template(sections, year)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from .taxonomy import Identity, canonical_keys, identities
-from .types import Cell, CellKey, Check, Identification, Observed, Reason, Status
+from .types import Cell, CellKey, Check, Identification, Number, Observed, Origin, Reason, Status
 
 FIRM = 0.9  # at or above: a confident read, never overridden
 UNREADABLE = 0.5  # below: no better than no read at all
@@ -39,7 +39,9 @@ def _holds(ident: Identity, values: Mapping[CellKey, Value | None]) -> bool | No
     return abs(lhs - rhs) < _TOL
 
 
-def _solve_for(ident: Identity, key: CellKey, values: Mapping[CellKey, Value | None]) -> Value | None:
+def _solve_for(
+    ident: Identity, key: CellKey, values: Mapping[CellKey, Value | None]
+) -> Value | None:
     """The value of ``key`` that makes ``ident`` hold, the others as given."""
     others_l = [k for k in ident.lhs if k != key]
     others_r = [k for k in ident.rhs if k != key]
@@ -74,15 +76,24 @@ def _choose(
         return options[0]
     fitting = []
     for o in options:
-        trial = {**{k: v.number.value for k, v in obs.items()}, **{k: v.number.value for k, v in o.items()}}
+        trial = {
+            **{k: v.number.value for k, v in obs.items()},
+            **{k: v.number.value for k, v in o.items()},
+        }
         touched = [r for r in rules if set(r.cells) & set(o)]
         if all(_holds(r, trial) is not False for r in touched):
             fitting.append(o)
     if len(fitting) == 1:
         return fitting[0]
+    # no single placement fits: keep the first, but as reads too weak to stand
+    weak = min(FIRM, UNREADABLE) - 0.01
     return {
-        k: Observed(k, v.number.__class__(v.number.value, min(v.number.confidence, UNREADABLE - 0.01),
-                                         note="cells do not line up with the columns"), v.origin, v.text)
+        k: Observed(
+            k,
+            Number(v.number.value, weak, note="cells do not line up with the columns"),
+            v.origin,
+            v.text,
+        )
         for k, v in options[0].items()
     }
 
@@ -118,7 +129,10 @@ def _reconcile(
     free |= {
         k
         for k in keys
-        if obs.get(k) is not None and not firm(k) and not printed_blank(k) and start[k] is not None
+        if obs.get(k) is not None
+        and not firm(k)
+        and not printed_blank(k)
+        and start[k] is not None
         and obs[k].number.confidence < UNREADABLE
     }
     for r in rules:
@@ -141,8 +155,11 @@ def _reconcile(
                     changed = True
             elif len(open_cells) > 1:
                 # all open cells on one side and the rest already balanced: all zero
-                side = set(r.lhs) if all(k in r.lhs for k in open_cells) else (
-                    set(r.rhs) if all(k in r.rhs for k in open_cells) else None)
+                side = (
+                    set(r.lhs)
+                    if all(k in r.lhs for k in open_cells)
+                    else (set(r.rhs) if all(k in r.rhs for k in open_cells) else None)
+                )
                 if side is None:
                     continue
                 other = r.rhs if side == set(r.lhs) else r.lhs
@@ -178,18 +195,26 @@ def _reconcile(
             all_firm = all(firm(c) or printed_blank(c) for c in in_failing[k].cells)
             reason = Reason.SOURCE_INCONSISTENT if all_firm else Reason.IDENTITY_CONTRADICTS_READ
             shown = read if read is not None else v
-            cells.append(_cell(k, shown, Status.REVIEW, min(conf, 0.5), origin, reason, suggestions.get(k)))
+            cells.append(
+                _cell(k, shown, Status.REVIEW, min(conf, 0.5), origin, reason, suggestions.get(k))
+            )
         elif v is None:
-            reason = Reason.NOT_FOUND if o is None else (
-                Reason.UNREADABLE if not (o.number.blank) else Reason.UNDETERMINED)
+            reason = (
+                Reason.NOT_FOUND
+                if o is None
+                else (Reason.UNREADABLE if not (o.number.blank) else Reason.UNDETERMINED)
+            )
             cells.append(_cell(k, read, Status.REVIEW, 0.0, origin, reason, None))
         elif k in determined and k in free:
             if read is not None and _same(read, v):
-                cells.append(_cell(k, v, Status.OK, max(conf, _INFERRED_CONFIDENCE), origin, None, None))
+                cells.append(
+                    _cell(k, v, Status.OK, max(conf, _INFERRED_CONFIDENCE), origin, None, None)
+                )
             elif o is not None and o.number.value is not None and o.number.confidence >= UNREADABLE:
                 # a doubtful read that the identities contradict: a person decides
-                cells.append(_cell(k, read, Status.REVIEW, conf, origin,
-                                   Reason.IDENTITY_CONTRADICTS_READ, v))
+                cells.append(
+                    _cell(k, read, Status.REVIEW, conf, origin, Reason.IDENTITY_CONTRADICTS_READ, v)
+                )
             else:
                 cells.append(_cell(k, v, Status.INFERRED, _INFERRED_CONFIDENCE, origin, None, None))
         elif o is not None and o.number.value is not None and o.number.confidence < UNREADABLE:
@@ -203,7 +228,9 @@ def _same(a: Value, b: Value) -> bool:
     return abs(a - b) < _TOL
 
 
-def _suggest(failing: list[Identity], values: Mapping[CellKey, Value | None]) -> dict[CellKey, Value]:
+def _suggest(
+    failing: list[Identity], values: Mapping[CellKey, Value | None]
+) -> dict[CellKey, Value]:
     """A cell shared by every failing identity it is in, all implying one value."""
     count: dict[CellKey, list[Identity]] = {}
     for r in failing:
@@ -221,9 +248,15 @@ def _suggest(failing: list[Identity], values: Mapping[CellKey, Value | None]) ->
     return out
 
 
-def _cell(key, value, status, confidence, origin, reason, suggestion) -> Cell:  # type: ignore[no-untyped-def]
-    from .types import Origin
-
+def _cell(
+    key: CellKey,
+    value: Value | None,
+    status: Status,
+    confidence: float,
+    origin: Origin | None,
+    reason: Reason | None,
+    suggestion: Value | None,
+) -> Cell:
     return Cell(
         key=key,
         value=_clean(value) if isinstance(value, (int, float)) else None,

@@ -35,7 +35,7 @@ def _cells(doc: dict) -> dict[tuple[str, str, str], dict]:
 
 
 def test_seed_003_identities_recover_lost_cells() -> None:
-    """003's text layer lost the first cells of 新收 and 结转下年度: only the identities know them."""
+    """003 lost the first cells of 新收 and 结转下年度: only the identities know them."""
     doc = _run(SAMPLES / "003_47c37cecacaa7283.txt")
     cells = _cells(doc)
     new = cells[("applications", "new_requests", "natural_person")]
@@ -70,11 +70,23 @@ def test_seed_001_values() -> None:
     def row(table: str, r: str, cols: list[str]) -> list:
         return [cells[(table, r, c)]["value"] for c in cols]
 
-    cols = ["natural_person", "commercial", "research", "social_welfare", "legal_service", "other_org", "total"]
+    cols = [
+        "natural_person",
+        "commercial",
+        "research",
+        "social_welfare",
+        "legal_service",
+        "other_org",
+        "total",
+    ]
     assert row("applications", "new_requests", cols) == [20, 6, 0, 0, 0, 0, 26]
     assert row("applications", "unable_not_held", cols) == [5, 4, 0, 0, 0, 0, 9]
     assert row("applications", "total", cols) == [24, 5, 0, 0, 0, 0, 29]
     assert row("applications", "carried_forward", cols) == [1, 1, 0, 0, 0, 0, 2]
-    assert row("active_disclosure", "normative_documents", ["issued", "repealed", "in_force"]) == [17, 198, 275]
+    assert row("active_disclosure", "normative_documents", ["issued", "repealed", "in_force"]) == [
+        17,
+        198,
+        275,
+    ]
     review = [c for k, c in cells.items() if k[0] == "review_litigation"]
     assert [c["value"] for c in review] == [1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 3, 0, 0, 0, 3]

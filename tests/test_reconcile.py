@@ -99,10 +99,21 @@ def test_source_inconsistent_review_group() -> None:
 
 def test_missing_row_is_inferred_or_flagged_never_guessed() -> None:
     obs = observe(consistent())
-    for col in ("natural_person", "commercial", "research", "social_welfare", "legal_service", "other_org", "total"):
+    for col in (
+        "natural_person",
+        "commercial",
+        "research",
+        "social_welfare",
+        "legal_service",
+        "other_org",
+        "total",
+    ):
         del obs[k("carried_forward", col)]
     cells = by_key(reconcile(IDENT, obs)[0])
-    assert (cells[k("carried_forward")].value, cells[k("carried_forward")].status) == (2, "inferred")
+    assert (cells[k("carried_forward")].value, cells[k("carried_forward")].status) == (
+        2,
+        "inferred",
+    )
     assert cells[k("carried_forward", "total")].value == 2
     # a 2x2 block of unknowns: the identities leave one degree of freedom
     obs2 = observe(consistent())

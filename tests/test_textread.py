@@ -20,7 +20,17 @@ def test_tab_rows() -> None:
 
 
 def test_one_cell_per_line_with_continuation_and_blank_cells() -> None:
-    lines = ["\t（三）不予", "公开", "\t1.属于国家秘密", "\t0", "\t", "\t2", "", "\t重复申请", "\t1"]
+    lines = [
+        "\t（三）不予",
+        "公开",
+        "\t1.属于国家秘密",
+        "\t0",
+        "\t",
+        "\t2",
+        "",
+        "\t重复申请",
+        "\t1",
+    ]
     assert texts(parse_lines(lines)) == [
         ["（三）不予公开", "1.属于国家秘密", "0", "", "2"],
         ["重复申请", "1"],
@@ -29,7 +39,10 @@ def test_one_cell_per_line_with_continuation_and_blank_cells() -> None:
 
 def test_space_separated_numbers_split_but_prose_does_not() -> None:
     rows = parse_lines(["行政处罚 3 0 12", "截至 2020 年底,本镇政府政务公开工作运行正常"])
-    assert texts(rows) == [["行政处罚", "3", "0", "12"], ["截至 2020 年底,本镇政府政务公开工作运行正常"]]
+    assert texts(rows) == [
+        ["行政处罚", "3", "0", "12"],
+        ["截至 2020 年底,本镇政府政务公开工作运行正常"],
+    ]
 
 
 def test_gb18030_file(tmp_path: Path) -> None:
