@@ -1,0 +1,48 @@
+"""Benchmark: seconds per page, stage by stage, over a set of files.
+
+Speed targets are met here, not in timed tests: timings on a shared VM vary run to run,
+so each file is run ``repeat`` times after a warm-up and the median is kept.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tracemalloc
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from .run import STAGES, process
+
+
+@dataclass(frozen=True)
+class BenchResult:
+    files: int
+    pages: int
+    seconds_per_page: dict[str, float]  # per stage, plus "total"
+    peak_mib: float
+    failed: tuple[str, ...]
+
+
+def bench(paths: list[Path], repeat: int = 3) -> BenchResult:
+    per_stage: dict[str, float] = defaultdict(float)
+    pages = 0
+    failed: list[str] = []
+    tracemalloc.start()
+    for path in paths:
+        process(path)  # warm-up
+        runs = [process(path) for _ in range(repeat)]
+        if runs[0].status == "failed":
+            failed.append(f"{path.name}: {runs[0].error}")
+            continue
+        pages += runs[0].pages or 1
+        for stage in STAGES:
+            times = [dict(r.timings).get(stage) for r in runs]
+            if all(t is not None for t in times):
+                per_stage[stage] += statistics.median(t for t in times if t is not None)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    n = max(pages, 1)
+    out = {k: v / n for k, v in per_stage.items()}
+    out["total"] = sum(per_stage.values()) / n
+    return BenchResult(len(paths), pages, out, peak / 2**20, tuple(failed))
