@@ -195,8 +195,10 @@ def match_tables(sections: Sections, ident: Identification) -> Matched:
 
     def put_row(table: str, spec_key: str, cols: Sequence[str], tr: TableRow, cands) -> None:
         options = [
-            {CellKey(table, spec_key, c): _observe(CellKey(table, spec_key, c), s, tr.row)
-             for c, s in zip(cols, cand, strict=True)}
+            {
+                CellKey(table, spec_key, c): _observe(CellKey(table, spec_key, c), s, tr.row)
+                for c, s in zip(cols, cand, strict=True)
+            }
             for cand in cands
         ]
         cells.update(options[0])

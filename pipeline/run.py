@@ -33,7 +33,9 @@ def _reader(path: Path) -> Callable[[Path], Reading]:
         from .pdftext import read_pdf
 
         return read_pdf
-    raise UnsupportedInput(f"unsupported file type {path.suffix or '(none)'!r}: expected .txt or .pdf")
+    raise UnsupportedInput(
+        f"unsupported file type {path.suffix or '(none)'!r}: expected .txt or .pdf"
+    )
 
 
 def sha256_of(path: Path) -> str:

@@ -112,14 +112,22 @@ ACTIVE_ROWS: dict[str, tuple[RowSpec, ...]] = {
         RowSpec("other_external_services", "其他对外管理服务事项", ("对外管理服务",), _C19B),
         RowSpec("administrative_penalty", "行政处罚", ("行政处罚",), _C19B),
         RowSpec("administrative_coercion", "行政强制", ("行政强制",), _C19B),
-        RowSpec("administrative_fees", "行政事业性收费", ("事业性收费",), ("prior_items", "change")),
+        RowSpec(
+            "administrative_fees", "行政事业性收费", ("事业性收费",), ("prior_items", "change")
+        ),
         RowSpec("centralized_procurement", "政府集中采购", ("集中采购",), ("items", "amount")),
     ),
 }
 
 # Header words that tell the 2021 template's table 二 from the 2019 one's.
 ACTIVE_HEADER_2021 = ("制发件数", "废止件数", "现行有效件数", "收费金额")
-ACTIVE_HEADER_2019 = ("新制作数量", "新公开数量", "对外公开总数量", "上一年项目数量", "采购项目数量")
+ACTIVE_HEADER_2019 = (
+    "新制作数量",
+    "新公开数量",
+    "对外公开总数量",
+    "上一年项目数量",
+    "采购项目数量",
+)
 
 REVIEW_GROUPS = ("review", "suit_direct", "suit_after_review")
 REVIEW_RESULTS = ("upheld", "corrected", "other", "pending", "total")
@@ -138,7 +146,9 @@ def application_rows(layout: str) -> tuple[RowSpec, ...]:
 def canonical_keys(template: str, layout: str) -> list[CellKey]:
     """Every canonical cell of a filing, in output order."""
     keys = [CellKey(ACTIVE, r.key, c) for r in ACTIVE_ROWS[template] for c in r.cols]
-    keys += [CellKey(APPLICATIONS, r.key, c) for r in APPLICATION_ROWS[layout] for c in APP_COL_KEYS]
+    keys += [
+        CellKey(APPLICATIONS, r.key, c) for r in APPLICATION_ROWS[layout] for c in APP_COL_KEYS
+    ]
     keys += [CellKey(REVIEW, REVIEW_ROW, c) for c in REVIEW_COLS]
     return keys
 

@@ -1,0 +1,41 @@
+"""The born-digital devset, scored as ../shared/tools/score.py does: a regression guard.
+
+Skipped where the devset is not beside the project (it is not part of the package).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.export import write_json
+from pipeline.run import process
+
+from .conftest import DEVSET
+
+pytestmark = pytest.mark.skipif(not (DEVSET / "pdf").is_dir(), reason="no devset beside the project")
+
+
+def _score(out: Path) -> dict:
+    sys.path.insert(0, str(DEVSET.parent / "tools"))
+    try:
+        from score import score  # type: ignore[import-not-found]
+    finally:
+        sys.path.pop(0)
+    total, _ = score(out, DEVSET / "truth")
+    return total
+
+
+@pytest.mark.parametrize(("variant", "accuracy"), [("digital", 0.999), ("borderless", 0.99)])
+def test_devset_born_digital(tmp_path: Path, variant: str, accuracy: float) -> None:
+    pdfs = sorted((DEVSET / "pdf").glob(f"*.{variant}.pdf"))
+    assert pdfs
+    for pdf in pdfs:
+        write_json(process(pdf), tmp_path, pdf.name[: -len(".pdf")])
+    total = _score(tmp_path)
+    assert total["silent"] == 0, json.dumps(total)
+    assert total["cell_accuracy"] >= accuracy, json.dumps(total)
+    assert total["template_wrong"] == 0
