@@ -16,7 +16,9 @@ from pipeline.run import process
 
 from .conftest import DEVSET
 
-pytestmark = pytest.mark.skipif(not (DEVSET / "pdf").is_dir(), reason="no devset beside the project")
+pytestmark = pytest.mark.skipif(
+    not (DEVSET / "pdf").is_dir(), reason="no devset beside the project"
+)
 
 
 def _score(out: Path) -> dict:

@@ -1,0 +1,136 @@
+"""Reader for born-digital PDFs: the text layer plus the vector rules, in reading order.
+
+Ruled tables are rebuilt from the drawn lines (a grid, with merged cells found where a
+rule is missing), so no table detector is needed (``find_tables`` costs ~0.5 s a page).
+Text outside ruled tables is grouped into lines; lines ending in standalone numbers are
+the rows of borderless tables, whose wrapped labels are attached to the row they are
+centred on. A line elsewhere is one cell, or one cell per run of text where it has wide
+gaps (a table header); page numbers are dropped. A text layer that is absent or garbage
+raises :class:`NeedsOCR` instead of being read as nonsense.
+
+This module opens the PDF and runs the page loop; the work is done in
+:mod:`pipeline.pdfwords` (words from characters), :mod:`pipeline.pdfgrid` (ruled tables),
+:mod:`pipeline.pdfborderless` (text outside them) and :mod:`pipeline.textlayer` (checks).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pymupdf
+
+from .pdfborderless import free_text
+from .pdfgrid import Table, fill, stitch, table_rows, tables
+from .pdfwords import Word, page_words
+from .textlayer import missing_tables, unusable_pages
+from .types import Reading, Row
+
+
+class NeedsOCR(Exception):
+    """The text layer is missing or garbage."""
+
+
+class BadPDF(Exception):
+    """Not a PDF, corrupt, truncated or without pages."""
+
+
+class Encrypted(Exception):
+    """The PDF is password-protected."""
+
+
+def _check_text(path: Path, doc: pymupdf.Document, texts: list[str]) -> tuple[set[int], list[str]]:
+    """Raise unless the tables can be read from the text layer; else the pages to skip.
+
+    Unusable pages (see :func:`pipeline.textlayer.unusable_pages`) only matter when the
+    text of the others lacks the tables.
+    """
+    unusable, empty = unusable_pages(doc, texts)
+    if empty and (doc.is_repaired or len(empty) == len(texts)):
+        where = "damaged: pages " if doc.is_repaired else "pages "
+        raise BadPDF(f"{path}: {where}{', '.join(map(str, empty))} have no content")
+    if not unusable:
+        return set(), []
+    pages = ", ".join(str(i + 1) for i in sorted(unusable))
+    reasons = "; ".join(sorted(set(unusable.values())))
+    good = "".join(t for i, t in enumerate(texts) if i not in unusable)
+    if len(good.strip()) < 20:
+        raise NeedsOCR(f"{path.name}: no usable text layer (pages {pages}: {reasons})")
+    missing = missing_tables(good)
+    if missing:
+        raise NeedsOCR(
+            f"{path.name}: pages {pages} have no usable text ({reasons}) and the other pages "
+            f"lack the table(s) {', '.join(missing)}"
+        )
+    return set(unusable), [f"pages {pages} skipped: {reasons}"]
+
+
+def _open(path: Path) -> pymupdf.Document:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as e:
+        raise BadPDF(f"{path}: cannot read the file ({e.strerror or e})") from e
+    if not data:
+        raise BadPDF(f"{path}: the file is empty")
+    if b"%PDF-" not in data[:1024]:
+        raise BadPDF(f"{path}: not a PDF (no %PDF- header)")
+    cut = "" if b"%%EOF" in data[-2048:] else ", truncated: no %%EOF at its end"
+    try:
+        doc = pymupdf.open(stream=data, filetype="pdf")
+    except Exception as e:  # MuPDF reports corruption with several exception types
+        raise BadPDF(f"{path}: corrupt PDF that cannot be opened ({e}{cut})") from e
+    if doc.needs_pass:
+        doc.close()
+        raise Encrypted(f"{path}: the PDF is password-protected")
+    if doc.page_count == 0:
+        doc.close()
+        raise BadPDF(f"{path}: the PDF has no pages{cut or ' (corrupt)'}")
+    return doc
+
+
+def read_pdf(path: Path) -> Reading:
+    """Rows of a born-digital PDF in reading order; see the module docstring."""
+    doc = _open(path)
+    notes = ["the file was damaged and repaired when opened"] if doc.is_repaired else []
+    try:
+        words: list[list[Word]] = []
+        drawings: list[list[dict]] = []
+        for i in range(doc.page_count):
+            try:
+                page = doc.load_page(i)
+                words.append(page_words(page))
+                drawings.append(page.get_drawings() if words[-1] else [])
+            except Exception as e:  # a damaged page tree or content stream
+                raise BadPDF(f"{path}: page {i + 1} cannot be read ({e})") from e
+        skip, more = _check_text(Path(path), doc, [" ".join(w.text for w in ws) for ws in words])
+        notes += more
+        heights = [doc[i].rect.height for i in range(doc.page_count)]
+    finally:
+        doc.close()
+    return Reading("pdf", _rows(words, drawings, skip, heights), len(heights), tuple(notes))
+
+
+def _rows(
+    words: list[list[Word]], drawings: list[list[dict]], skip: set[int], heights: list[float]
+) -> tuple[Row, ...]:
+    pages: list[list[tuple[float, Row | Table]]] = []
+    for i, (ws, dr) in enumerate(zip(words, drawings, strict=True)):
+        items: list[tuple[float, Row | Table]] = []
+        if i not in skip:
+            rest = ws
+            for t in tables(i + 1, dr):
+                rest = fill(t, rest)
+                if any(c.text for c in t.cells):
+                    items.append((t.ys[0], t))
+            items.extend(free_text(i + 1, rest, (0.08 * heights[i], 0.9 * heights[i])))
+        items.sort(key=lambda it: it[0])
+        pages.append(items)
+    for i in range(1, len(pages)):  # ignoring running heads and page numbers
+        prev = [it for y, it in pages[i - 1] if isinstance(it, Table) or y < 0.9 * heights[i - 1]]
+        nxt = [it for y, it in pages[i] if isinstance(it, Table) or y > 0.1 * heights[i]]
+        if prev and nxt and isinstance(prev[-1], Table) and isinstance(nxt[0], Table):
+            stitch(prev[-1], nxt[0])
+    out: list[Row] = []
+    for items in pages:
+        for _, it in items:
+            out.extend(r for _, r in table_rows(it)) if isinstance(it, Table) else out.append(it)
+    return tuple(out)
