@@ -81,7 +81,7 @@ def bench_cmd(paths: tuple[Path, ...], repeat: int) -> None:
     if not files:
         raise click.UsageError("no files to benchmark: name some PDFs")
     r = bench(files, repeat)
-    click.echo(f"files: {r.files}  pages: {r.pages}  peak python memory: {r.peak_mib:.1f} MiB")
+    click.echo(f"files: {r.files}  pages: {r.pages}  peak RSS: {r.peak_mib:.0f} MiB")
     for stage, sec in r.seconds_per_page.items():
         click.echo(f"  {stage:10s} {sec * 1000:8.1f} ms/page")
     for f in r.failed:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from .config import Settings
 from .identify import Sections, norm
 from .numbers import is_blank, looks_numeric, parse_number
 from .taxonomy import (
@@ -29,7 +30,6 @@ from .taxonomy import (
 )
 from .types import CellKey, CellText, Identification, Number, Observed, Origin, Row
 
-MATCH_THRESHOLD = 0.62
 # a cell filled by padding (a lost leading cell) is less sure than a printed blank
 _LOST_CELL_CONFIDENCE = 0.6
 
@@ -71,7 +71,11 @@ def similarity(label: str, spec: RowSpec) -> float:
     return max(best, fuzz.ratio(norm(spec.label), label) / 100.0)
 
 
-def align_rows(rows: Sequence[TableRow], specs: Sequence[RowSpec]) -> dict[str, TableRow]:
+def align_rows(
+    rows: Sequence[TableRow],
+    specs: Sequence[RowSpec],
+    threshold: float = Settings().match_threshold,
+) -> dict[str, TableRow]:
     """Monotone alignment of read rows to canonical rows maximising summed similarity."""
     n, m = len(rows), len(specs)
     sims = [[similarity(r.label, s) for s in specs] for r in rows]
@@ -86,7 +90,7 @@ def align_rows(rows: Sequence[TableRow], specs: Sequence[RowSpec]) -> dict[str, 
             if score[i][j - 1] > best:
                 best, how = score[i][j - 1], 2
             s = sims[i - 1][j - 1]
-            if s >= MATCH_THRESHOLD and score[i - 1][j - 1] + s > best:
+            if s >= threshold and score[i - 1][j - 1] + s > best:
                 best, how = score[i - 1][j - 1] + s, 3
             score[i][j], move[i][j] = best, how
     out: dict[str, TableRow] = {}
@@ -188,7 +192,10 @@ class Matched:
     warnings: tuple[str, ...]
 
 
-def match_tables(sections: Sections, ident: Identification) -> Matched:
+def match_tables(
+    sections: Sections, ident: Identification, settings: Settings | None = None
+) -> Matched:
+    cfg = Settings.resolve(settings)
     cells: dict[CellKey, Observed] = {}
     alts: dict[str, list[dict[CellKey, Observed]]] = {}
     warnings: list[str] = []
@@ -207,7 +214,7 @@ def match_tables(sections: Sections, ident: Identification) -> Matched:
 
     app_rows = [split_row(r) for r in sections.tables.get(APPLICATIONS, ())]
     specs = application_rows(ident.applications_layout)
-    matched = align_rows(app_rows, specs)
+    matched = align_rows(app_rows, specs, cfg.match_threshold)
     centers = column_centers([r for r in app_rows if r in matched.values()], len(APP_COL_KEYS))
     for spec in specs:
         tr = matched.get(spec.key)
@@ -218,7 +225,7 @@ def match_tables(sections: Sections, ident: Identification) -> Matched:
 
     act_rows = [split_row(r) for r in sections.tables.get(ACTIVE, ())]
     act_specs = ACTIVE_ROWS[ident.template]
-    matched = align_rows(act_rows, act_specs)
+    matched = align_rows(act_rows, act_specs, cfg.match_threshold)
     for spec in act_specs:
         tr = matched.get(spec.key)
         if tr is None:

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from .config import Settings
 from .taxonomy import Identity, canonical_keys, identities
 from .types import Cell, CellKey, Check, Identification, Number, Observed, Origin, Reason, Status
 
-FIRM = 0.9  # at or above: a confident read, never overridden
-UNREADABLE = 0.5  # below: no better than no read at all
 _INFERRED_CONFIDENCE = 0.95
 _TOL = 1e-6
 
@@ -59,17 +58,22 @@ def reconcile(
     ident: Identification,
     observed: Mapping[CellKey, Observed],
     alternatives: Mapping[str, list[dict[CellKey, Observed]]] | None = None,
+    settings: Settings | None = None,
 ) -> tuple[list[Cell], list[Check]]:
+    cfg = Settings.resolve(settings)
     rules = identities(ident.applications_layout)
     keys = canonical_keys(ident.template, ident.applications_layout)
     obs = dict(observed)
     for options in (alternatives or {}).values():
-        obs.update(_choose(options, obs, rules))
-    return _reconcile(keys, obs, rules)
+        obs.update(_choose(options, obs, rules, cfg))
+    return _reconcile(keys, obs, rules, cfg)
 
 
 def _choose(
-    options: list[dict[CellKey, Observed]], obs: Mapping[CellKey, Observed], rules: list[Identity]
+    options: list[dict[CellKey, Observed]],
+    obs: Mapping[CellKey, Observed],
+    rules: list[Identity],
+    cfg: Settings,
 ) -> dict[CellKey, Observed]:
     """Pick the placement of an over-full row that the identities accept; flag a tie."""
     if all(_values_equal(options[0], o) for o in options[1:]):
@@ -86,7 +90,7 @@ def _choose(
     if len(fitting) == 1:
         return fitting[0]
     # no single placement fits: keep the first, but as reads too weak to stand
-    weak = min(FIRM, UNREADABLE) - 0.01
+    weak = cfg.unreadable_confidence - 0.01
     return {
         k: Observed(
             k,
@@ -103,7 +107,7 @@ def _values_equal(a: Mapping[CellKey, Observed], b: Mapping[CellKey, Observed]) 
 
 
 def _reconcile(
-    keys: list[CellKey], obs: Mapping[CellKey, Observed], rules: list[Identity]
+    keys: list[CellKey], obs: Mapping[CellKey, Observed], rules: list[Identity], cfg: Settings
 ) -> tuple[list[Cell], list[Check]]:
     # 1. starting values: firm and doubtful reads as read, blanks as 0, the rest unknown
     start: dict[CellKey, Value | None] = {}
@@ -118,11 +122,15 @@ def _reconcile(
 
     def firm(k: CellKey) -> bool:
         o = obs.get(k)
-        return o is not None and o.number.value is not None and o.number.confidence >= FIRM
+        return (
+            o is not None
+            and o.number.value is not None
+            and o.number.confidence >= cfg.firm_confidence
+        )
 
     def printed_blank(k: CellKey) -> bool:
         o = obs.get(k)
-        return o is not None and o.number.blank and o.number.confidence >= FIRM
+        return o is not None and o.number.blank and o.number.confidence >= cfg.firm_confidence
 
     # 2. free cells: unknown ones, weak reads, and blanks in identities that fail as read
     free: set[CellKey] = {k for k in keys if start[k] is None}
@@ -133,7 +141,7 @@ def _reconcile(
         and not firm(k)
         and not printed_blank(k)
         and start[k] is not None
-        and obs[k].number.confidence < UNREADABLE
+        and obs[k].number.confidence < cfg.unreadable_confidence
     }
     for r in rules:
         if _holds(r, start) is False:
@@ -210,14 +218,22 @@ def _reconcile(
                 cells.append(
                     _cell(k, v, Status.OK, max(conf, _INFERRED_CONFIDENCE), origin, None, None)
                 )
-            elif o is not None and o.number.value is not None and o.number.confidence >= UNREADABLE:
+            elif (
+                o is not None
+                and o.number.value is not None
+                and o.number.confidence >= cfg.unreadable_confidence
+            ):
                 # a doubtful read that the identities contradict: a person decides
                 cells.append(
                     _cell(k, read, Status.REVIEW, conf, origin, Reason.IDENTITY_CONTRADICTS_READ, v)
                 )
             else:
                 cells.append(_cell(k, v, Status.INFERRED, _INFERRED_CONFIDENCE, origin, None, None))
-        elif o is not None and o.number.value is not None and o.number.confidence < UNREADABLE:
+        elif (
+            o is not None
+            and o.number.value is not None
+            and o.number.confidence < cfg.unreadable_confidence
+        ):
             cells.append(_cell(k, read, Status.REVIEW, conf, origin, Reason.LOW_CONFIDENCE, None))
         else:
             cells.append(_cell(k, v, Status.OK, conf, origin, None, None))

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from .config import Settings
 from .identify import identify, split_sections
 from .match import match_tables
 from .reconcile import reconcile
@@ -46,7 +47,7 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def process(path: Path, source: str | None = None) -> DocResult:
+def process(path: Path, source: str | None = None, settings: Settings | None = None) -> DocResult:
     """Run one file through the stages; never raises for a bad file."""
     src = source or str(path)
     try:
@@ -71,10 +72,10 @@ def process(path: Path, source: str | None = None) -> DocResult:
         ident = identify(sections, reading.rows)
         lap("identify")
         stage = "match"
-        matched = match_tables(sections, ident)
+        matched = match_tables(sections, ident, settings)
         lap("match")
         stage = "reconcile"
-        cells, checks = reconcile(ident, matched.cells, matched.alternatives)
+        cells, checks = reconcile(ident, matched.cells, matched.alternatives, settings)
         lap("reconcile")
     except Exception as e:  # noqa: BLE001 - recorded per file, the batch goes on
         return DocResult(src, digest, "failed", error=ErrorItem(stage, f"{type(e).__name__}: {e}"))
