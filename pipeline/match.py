@@ -7,6 +7,7 @@ summed fuzzy similarity (rapidfuzz), rather than one label at a time.
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,8 +31,9 @@ from .taxonomy import (
 )
 from .types import CellKey, CellText, Identification, Number, Observed, Origin, Row
 
-# a cell filled by padding (a lost leading cell) is less sure than a printed blank
-_LOST_CELL_CONFIDENCE = 0.6
+# a value whose column is only guessed is no better than unreadable: a consistent shift
+# of every row would satisfy all the identities, so they cannot vouch for it
+_GUESSED_COLUMN_FACTOR = 0.45
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,35 @@ def split_row(row: Row) -> TableRow:
             last_label = i
     label = "".join(c.text for c in cells[: last_label + 1] if not looks_numeric(c.text))
     return TableRow(norm(label), tuple(cells[last_label + 1 :]), row)
+
+
+_ENUMERATED = re.compile(
+    r"^([一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|\d+[.、．])"
+)
+
+
+def join_detached(rows: Sequence[TableRow]) -> list[TableRow]:
+    """Rejoin a row that the source split in two.
+
+    A label-only row followed by a row of values that has no label of its own, or only
+    the unnumbered rest of a label broken over lines, is one row.
+    """
+    out: list[TableRow] = []
+    for tr in rows:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and not prev.values
+            and tr.filled
+            and not _ENUMERATED.match(tr.label)
+            and _ENUMERATED.match(prev.label + tr.label)
+        ):
+            out[-1] = TableRow(prev.label + tr.label, tr.values, tr.row)
+        elif prev is not None and not prev.values and not tr.label and tr.filled:
+            out[-1] = TableRow(prev.label, tr.values, tr.row)
+        else:
+            out.append(tr)
+    return out
 
 
 def similarity(label: str, spec: RowSpec) -> float:
@@ -113,6 +144,7 @@ class Slot:
 
     cell: CellText | None
     lost: bool = False
+    guessed: bool = False  # placed by count alone, with cells lost: its column is a guess
 
 
 def place(values: Sequence[CellText], n: int, centers: Sequence[float] | None) -> list[list[Slot]]:
@@ -129,13 +161,13 @@ def place(values: Sequence[CellText], n: int, centers: Sequence[float] | None) -
     if len(filled) == n:
         return [[Slot(v) for v in filled]]
     slots = list(values)
-    while slots and is_blank(slots[-1].text):
+    while len(slots) > n and is_blank(slots[-1].text):  # extra empty trailing columns
         slots.pop()
     if len(slots) == n:
         return [[Slot(v) for v in slots]]
     if len(slots) < n:
         pad = [Slot(None, lost=True)] * (n - len(slots))
-        return [pad + [Slot(v) for v in slots]]
+        return [pad + [Slot(v, guessed=True) for v in slots]]
     if len(filled) > n:
         cands = [[Slot(v) for v in filled[k : k + n]] for k in range(len(filled) - n + 1)]
         return cands
@@ -174,11 +206,14 @@ def column_centers(rows: Sequence[TableRow], n: int) -> list[float] | None:
 
 def _observe(key: CellKey, slot: Slot, row: Row) -> Observed:
     if slot.cell is None:
-        note = "cell lost in the source" if slot.lost else "blank"
-        conf = _LOST_CELL_CONFIDENCE if slot.lost else 1.0
-        return Observed(key, Number(None, conf, blank=True, note=note), row.origin, "")
+        if slot.lost:  # nothing was read for it: unknown, not a printed blank
+            return Observed(key, Number(None, 0.0, note="cell lost in the source"), row.origin)
+        return Observed(key, Number(None, 1.0, blank=True, note="blank"), row.origin, "")
     c = slot.cell
-    number = parse_number(c.text, c.confidence, signed=key.col in SIGNED_COLS)
+    conf = c.confidence * (_GUESSED_COLUMN_FACTOR if slot.guessed else 1.0)
+    number = parse_number(c.text, conf, signed=key.col in SIGNED_COLS)
+    if slot.guessed:
+        number = Number(number.value, number.confidence, number.blank, "column guessed by count")
     origin = c.origin if c.origin.bbox or c.origin.line else row.origin
     return Observed(key, number, origin, c.text)
 
@@ -212,7 +247,7 @@ def match_tables(
         if len(options) > 1:
             alts[f"{table}.{spec_key}"] = options
 
-    app_rows = [split_row(r) for r in sections.tables.get(APPLICATIONS, ())]
+    app_rows = join_detached([split_row(r) for r in sections.tables.get(APPLICATIONS, ())])
     specs = application_rows(ident.applications_layout)
     matched = align_rows(app_rows, specs, cfg.match_threshold)
     centers = column_centers([r for r in app_rows if r in matched.values()], len(APP_COL_KEYS))
@@ -223,7 +258,7 @@ def match_tables(
             continue
         put_row(APPLICATIONS, spec.key, APP_COL_KEYS, tr, place(tr.values, 7, centers))
 
-    act_rows = [split_row(r) for r in sections.tables.get(ACTIVE, ())]
+    act_rows = join_detached([split_row(r) for r in sections.tables.get(ACTIVE, ())])
     act_specs = ACTIVE_ROWS[ident.template]
     matched = align_rows(act_rows, act_specs, cfg.match_threshold)
     for spec in act_specs:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .numbers import looks_numeric
+from .numbers import is_blank, looks_numeric
 from .types import CellText, Origin, Reading, Row
 
 
@@ -61,9 +61,15 @@ def read_text(path: Path) -> Reading:
     return Reading(kind="text", rows=tuple(parse_lines(text.splitlines())))
 
 
+def _lone_value(line: str) -> bool:
+    s = line.strip()
+    return bool(s) and " " not in s and not is_blank(s) and looks_numeric(s)
+
+
 def parse_lines(lines: list[str]) -> list[Row]:
     rows: list[Row] = []
     pending: list[CellText] = []  # one-cell-per-line row being collected
+    prev_plain = False  # the line before was a tab-less line that made or joined a row
 
     def flush() -> None:
         if pending:
@@ -73,22 +79,30 @@ def parse_lines(lines: list[str]) -> list[Row]:
     for n, raw in enumerate(lines, start=1):
         line = raw.rstrip("\r\n")
         origin = Origin(line=n)
+        plain = False
         if line.startswith("\t") and "\t" not in line[1:]:
             pending.append(CellText(line[1:].strip(), origin=origin))
-            continue
-        if not line.strip():
+        elif not line.strip():
             flush()
-            continue
-        if pending and "\t" not in line:
+        elif pending and "\t" not in line:
             last = pending[-1]
             pending[-1] = CellText(last.text + line.strip(), last.confidence, last.origin)
-            continue
-        flush()
-        if "\t" in line:
-            cells = [CellText(c.strip(), origin=origin) for c in line.split("\t")]
+        elif prev_plain and "\t" not in line and _lone_value(line):
+            # a cell split onto its own line: it belongs to the row above
+            last_row = rows[-1]
+            rows[-1] = Row(
+                (*last_row.cells, CellText(line.strip(), origin=origin)), last_row.origin
+            )
+            plain = True
         else:
-            parts = _split_spaces(line)
-            cells = [CellText(p, origin=origin) for p in (parts or [line.strip()])]
-        rows.append(Row(tuple(cells), origin))
+            flush()
+            if "\t" in line:
+                cells = [CellText(c.strip(), origin=origin) for c in line.split("\t")]
+            else:
+                parts = _split_spaces(line)
+                cells = [CellText(p, origin=origin) for p in (parts or [line.strip()])]
+                plain = True
+            rows.append(Row(tuple(cells), origin))
+        prev_plain = plain
     flush()
     return rows

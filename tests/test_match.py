@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.identify import identify, split_sections, title_organ_year
-from pipeline.match import align_rows, place, split_row
+from pipeline.match import align_rows, join_detached, place, split_row
 from pipeline.taxonomy import APPLICATIONS, application_rows
 from pipeline.textread import parse_lines
 from pipeline.types import CellText, Origin, Row
@@ -90,3 +90,31 @@ def test_sections_template_and_title() -> None:
         "芙蓉镇",
         2020,
     )
+
+
+def test_label_and_values_on_separate_lines_are_joined() -> None:
+    rows = [
+        split_row(row("(三)不予公开1.属于国家秘密")),
+        split_row(row("0", "1", "0", "0", "0", "0", "1")),
+    ]
+    joined = join_detached(rows)
+    assert len(joined) == 1
+    assert "国家秘密" in joined[0].label and joined[0].filled == 7
+
+
+def test_label_broken_over_lines_is_rejoined() -> None:
+    rows = [
+        split_row(row("1.本机关不掌握相关政府")),
+        split_row(row("信息", "2", "0", "2")),
+        split_row(row("2.没有现成信息需要另行")),
+        split_row(row("制作", "0", "0", "0")),
+        split_row(row("(五)")),
+        split_row(row("1.信访举报投诉类申请", "1", "0", "1")),
+    ]
+    labels = [(r.label, r.filled) for r in join_detached(rows)]
+    assert labels == [
+        ("1.本机关不掌握相关政府信息", 3),
+        ("2.没有现成信息需要另行制作", 3),
+        ("(五)", 0),
+        ("1.信访举报投诉类申请", 3),
+    ]

@@ -60,3 +60,8 @@ def test_empty_and_binary(tmp_path: Path) -> None:
     binary.write_bytes(b"\x00\x01\x02" * 10)
     with pytest.raises(UndecodableText):
         read_text(binary)
+
+
+def test_cells_split_onto_their_own_lines_join_their_row() -> None:
+    rows = parse_lines(["规章", "0", "1", "2", "行政许可", "7", "", "3"])
+    assert texts(rows) == [["规章", "0", "1", "2"], ["行政许可", "7"], ["3"]]
