@@ -126,13 +126,15 @@ def _layout(sections: Sections, template: str) -> str:
 def title_organ_year(rows: tuple[Row, ...]) -> tuple[str | None, int | None]:
     """Organ and report year from the title, else from the boilerplate's 由…编制 and 统计期限."""
     head = [norm(r.text) for r in rows[:12] if r.text.strip()]
-    for i, line in enumerate(head[:6]):
-        m = _REPORT_TITLE.search(line)
-        if m and len(line) <= 80:
-            organ = m.group(1).strip(" ，,:：")
-            if not organ and i > 0 and len(head[i - 1]) <= 40:
-                organ = head[i - 1]
-            return (organ or None), int(m.group(2))
+    for i in range(min(6, len(head))):
+        for span in (1, 2, 3):  # a title may wrap anywhere, even mid-word
+            joined = "".join(head[i : i + span])
+            m = _REPORT_TITLE.search(joined)
+            if m and len(joined) <= 80:
+                organ = m.group(1).strip(" ，,:：")
+                if not organ and i > 0 and len(head[i - 1]) <= 40:
+                    organ = head[i - 1]
+                return (organ or None), int(m.group(2))
     organ = year = None
     for line in (norm(r.text) for r in rows[:40]):
         if organ is None and (m := _ORGAN_BY.search(line)):

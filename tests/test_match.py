@@ -118,3 +118,10 @@ def test_label_broken_over_lines_is_rejoined() -> None:
         ("(五)", 0),
         ("1.信访举报投诉类申请", 3),
     ]
+
+
+def test_title_wrapped_mid_word() -> None:
+    rows = tuple(
+        parse_lines(["平阳县淡溪镇人民政府2022年政府信息公开工作年", "度报告", "一、总体情况"])
+    )
+    assert title_organ_year(rows) == ("平阳县淡溪镇人民政府", 2022)
