@@ -186,11 +186,17 @@ def _reconcile(
         checks.append(Check(r.name, bool(h), r.cells, None if h is not None else "undetermined"))
         if h is False:
             failing.append(r)
-    suggestions = _suggest(failing, values)
     in_failing: dict[CellKey, Identity] = {}
-    for r in failing:
-        for k in r.cells:
-            in_failing.setdefault(k, r)
+    culprit = _culprit(failing, rules, values)
+    if culprit is not None:
+        # one cell explains every failure: only it needs a person; the rest reconcile
+        suggestions = {culprit[0]: culprit[1]}
+        in_failing[culprit[0]] = failing[0]
+    else:
+        suggestions = _suggest(failing, values)
+        for r in failing:
+            for k in r.cells:
+                in_failing.setdefault(k, r)
 
     cells: list[Cell] = []
     for k in keys:
@@ -242,6 +248,28 @@ def _reconcile(
 
 def _same(a: Value, b: Value) -> bool:
     return abs(a - b) < _TOL
+
+
+def _culprit(
+    failing: list[Identity], rules: list[Identity], values: Mapping[CellKey, Value | None]
+) -> tuple[CellKey, Value] | None:
+    """The one cell whose change would make every identity hold, with that value.
+
+    Only a cell where two failing identities cross (a row and a column) is localised;
+    one failing identity alone cannot say which of its cells is wrong.
+    """
+    if len(failing) < 2:
+        return None
+    shared = set(failing[0].cells).intersection(*(r.cells for r in failing[1:]))
+    found: list[tuple[CellKey, Value]] = []
+    for k in sorted(shared, key=lambda c: (c.table, c.row, c.col)):
+        v = _solve_for(failing[0], k, values)
+        if v is None or v < -_TOL:
+            continue
+        trial = {**values, k: v}
+        if all(_holds(r, trial) is not False for r in rules):
+            found.append((k, _clean(v)))
+    return found[0] if len(found) == 1 else None
 
 
 def _suggest(
