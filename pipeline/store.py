@@ -1,0 +1,235 @@
+"""The embedded store: documents, cells and checks in SQLite.
+
+Idempotent by the file's sha256: saving a document again replaces its rows in one
+transaction, so a re-run never duplicates and a crash mid-save leaves the previous
+version. Cells a reviewer ``corrected`` survive a re-run of extraction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+
+from .types import DocResult, Status
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL UNIQUE,
+    source TEXT NOT NULL,
+    status TEXT NOT NULL,
+    template TEXT,
+    applications_layout TEXT,
+    organ TEXT,
+    year INTEGER,
+    reader TEXT,
+    pages INTEGER,
+    error_stage TEXT,
+    error_message TEXT,
+    warnings TEXT NOT NULL DEFAULT '[]',
+    processed_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS cells (
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    tbl TEXT NOT NULL,
+    row_key TEXT NOT NULL,
+    col_key TEXT NOT NULL,
+    value REAL,
+    status TEXT NOT NULL,
+    confidence REAL NOT NULL,
+    page INTEGER,
+    x0 REAL, y0 REAL, x1 REAL, y1 REAL,
+    line INTEGER,
+    reason TEXT,
+    suggestion REAL,
+    UNIQUE (document_id, tbl, row_key, col_key)
+);
+CREATE INDEX IF NOT EXISTS cells_document ON cells(document_id);
+CREATE TABLE IF NOT EXISTS checks (
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    identity TEXT NOT NULL,
+    holds INTEGER NOT NULL,
+    detail TEXT
+);
+CREATE INDEX IF NOT EXISTS checks_document ON checks(document_id);
+"""
+
+
+class UnsupportedStore(ValueError):
+    """The store URL names a backend gongkai does not have."""
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    sha256: str
+    source: str
+    status: str
+    template: str | None
+    organ: str | None
+    year: int | None
+    error_stage: str | None
+    error_message: str | None
+
+
+@dataclass(frozen=True)
+class StoredCell:
+    table: str
+    row: str
+    col: str
+    value: float | None
+    status: str
+    confidence: float
+    page: int | None
+    bbox: tuple[float, float, float, float] | None
+    line: int | None
+    reason: str | None
+    suggestion: float | None
+
+
+def sqlite_path(url: str | Path) -> Path:
+    """A plain path or ``sqlite:///path``; anything else is not (yet) a backend."""
+    text = str(url)
+    if text.startswith("sqlite:///"):
+        return Path(text[len("sqlite:///") :])
+    if "://" in text:
+        raise UnsupportedStore(f"unsupported store URL {text!r}: use a path or sqlite:///path")
+    return Path(text)
+
+
+def open_store(url: str | Path) -> Store:
+    return Store(sqlite_path(url))
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path)
+        self._db.execute("PRAGMA foreign_keys = ON")
+        self._db.execute("PRAGMA journal_mode = WAL")
+        with self._db:
+            self._db.executescript(_SCHEMA)
+            if self._db.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 0:
+                self._db.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def save(self, r: DocResult) -> None:
+        """Store one document, replacing an earlier run of the same file."""
+        ident = r.identification
+        with self._db:  # one transaction: all of it or none of it
+            old = self._db.execute(
+                "SELECT id FROM documents WHERE sha256 = ?", (r.sha256,)
+            ).fetchone()
+            corrected = self._corrected(old[0]) if old else {}
+            if old:
+                self._db.execute("DELETE FROM documents WHERE id = ?", (old[0],))
+            cur = self._db.execute(
+                "INSERT INTO documents (sha256, source, status, template, applications_layout,"
+                " organ, year, reader, pages, error_stage, error_message, warnings, processed_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    r.sha256,
+                    r.source,
+                    r.status,
+                    ident.template if ident else None,
+                    ident.applications_layout if ident else None,
+                    ident.organ if ident else None,
+                    ident.year if ident else None,
+                    r.reader,
+                    r.pages,
+                    r.error.stage if r.error else None,
+                    r.error.message if r.error else None,
+                    json.dumps(list(r.warnings), ensure_ascii=False),
+                    datetime.now(UTC).isoformat(timespec="seconds"),
+                ),
+            )
+            doc_id = cur.lastrowid
+            rows = []
+            for c in r.cells:
+                key = (c.key.table, c.key.row, c.key.col)
+                value, status, reason = corrected.get(key, (c.value, str(c.status), c.reason))
+                bbox = c.origin.bbox or (None, None, None, None)
+                rows.append(
+                    (doc_id, *key, value, status, c.confidence, c.origin.page, *bbox,
+                     c.origin.line, reason, c.suggestion)
+                )  # fmt: skip
+            self._db.executemany(
+                "INSERT INTO cells (document_id, tbl, row_key, col_key, value, status, confidence,"
+                " page, x0, y0, x1, y1, line, reason, suggestion)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            self._db.executemany(
+                "INSERT INTO checks (document_id, identity, holds, detail) VALUES (?, ?, ?, ?)",
+                [(doc_id, ch.identity, int(ch.holds), ch.detail) for ch in r.checks],
+            )
+
+    def _corrected(self, doc_id: int) -> dict[tuple[str, str, str], tuple]:
+        rows = self._db.execute(
+            "SELECT tbl, row_key, col_key, value, status, reason FROM cells"
+            " WHERE document_id = ? AND status = ?",
+            (doc_id, str(Status.CORRECTED)),
+        ).fetchall()
+        return {(t, r, c): (v, s, reason) for t, r, c, v, s, reason in rows}
+
+    def correct(self, sha256: str, table: str, row: str, col: str, value: float) -> None:
+        """A reviewer's correction of one cell."""
+        with self._db:
+            cur = self._db.execute(
+                "UPDATE cells SET value = ?, status = ?, reason = 'set by a reviewer'"
+                " WHERE document_id = (SELECT id FROM documents WHERE sha256 = ?)"
+                " AND tbl = ? AND row_key = ? AND col_key = ?",
+                (value, str(Status.CORRECTED), sha256, table, row, col),
+            )
+            if cur.rowcount != 1:
+                raise KeyError(f"no cell {table}.{row}.{col} in document {sha256[:12]}")
+
+    def documents(self) -> list[StoredDocument]:
+        rows = self._db.execute(
+            "SELECT sha256, source, status, template, organ, year, error_stage, error_message"
+            " FROM documents ORDER BY id"
+        ).fetchall()
+        return [StoredDocument(*r) for r in rows]
+
+    def cells(self, sha256: str) -> list[StoredCell]:
+        rows = self._db.execute(
+            "SELECT tbl, row_key, col_key, value, status, confidence, page, x0, y0, x1, y1,"
+            " line, reason, suggestion FROM cells"
+            " WHERE document_id = (SELECT id FROM documents WHERE sha256 = ?) ORDER BY id",
+            (sha256,),
+        ).fetchall()
+        out = []
+        for t, r, c, v, s, conf, page, x0, y0, x1, y1, line, reason, sug in rows:
+            bbox = (x0, y0, x1, y1) if x0 is not None else None
+            out.append(StoredCell(t, r, c, v, s, conf, page, bbox, line, reason, sug))
+        return out
+
+    def summary(self) -> dict[str, int]:
+        docs, failed = self._db.execute(
+            "SELECT count(*), coalesce(sum(status = 'failed'), 0) FROM documents"
+        ).fetchone()
+        cells, review = self._db.execute(
+            "SELECT count(*), coalesce(sum(status = 'review'), 0) FROM cells"
+        ).fetchone()
+        return {"documents": docs, "failed": failed, "cells": cells, "review_cells": review}
