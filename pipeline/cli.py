@@ -49,8 +49,6 @@ def extract(paths: tuple[Path, ...], out_dir: Path, db_url: str | None) -> None:
     n_cells = n_review = n_failed = 0
     with open_store(db_url or out_dir / "gongkai.sqlite") as store:
         for f in files:
-            if not f.exists():
-                log.error("%s: failed at read: no such file", f)
             result = process(f)
             write_json(result, out_dir, _stem(f))
             store.save(result)
