@@ -207,6 +207,8 @@ def stitch(prev: Table, nxt: Table) -> None:
             twin = same[0] if same else None
             if twin is None or (c.text and ENUM.match(c.text)):
                 return
+            if c.text and NUM.match(twin.text):
+                return  # text under a number is a header, not the rest of a split row
             pairs.append((c, twin))
         if not any(not c.text and NUM.match(t.text) for c, t in pairs):
             return
