@@ -9,6 +9,7 @@ import pytest
 
 from pipeline.export import result_json
 from pipeline.run import process
+from pipeline.taxonomy import APP_COL_KEYS
 
 from .conftest import GOLDEN, ROOT, SAMPLES
 
@@ -67,23 +68,15 @@ def test_seed_001_values() -> None:
     """Hand-checked against the filing: the one-cell-per-line layout."""
     cells = _cells(_run(SAMPLES / "001_ddb0b637c4df75e9.txt"))
 
-    def row(table: str, r: str, cols: list[str]) -> list:
+    def row(table: str, r: str, cols: tuple[str, ...]) -> list:
         return [cells[(table, r, c)]["value"] for c in cols]
 
-    cols = [
-        "natural_person",
-        "commercial",
-        "research",
-        "social_welfare",
-        "legal_service",
-        "other_org",
-        "total",
-    ]
+    cols = APP_COL_KEYS
     assert row("applications", "new_requests", cols) == [20, 6, 0, 0, 0, 0, 26]
     assert row("applications", "unable_not_held", cols) == [5, 4, 0, 0, 0, 0, 9]
     assert row("applications", "total", cols) == [24, 5, 0, 0, 0, 0, 29]
     assert row("applications", "carried_forward", cols) == [1, 1, 0, 0, 0, 0, 2]
-    assert row("active_disclosure", "normative_documents", ["issued", "repealed", "in_force"]) == [
+    assert row("active_disclosure", "normative_documents", ("issued", "repealed", "in_force")) == [
         17,
         198,
         275,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.reconcile import reconcile
-from pipeline.taxonomy import APPLICATIONS, REVIEW, canonical_keys
+from pipeline.taxonomy import APP_COL_KEYS, APPLICATIONS, REVIEW, canonical_keys
 from pipeline.types import Cell, CellKey, Identification, Number, Observed
 
 IDENT = Identification("2021", "2021", None, None)
@@ -100,15 +100,7 @@ def test_source_inconsistent_review_group() -> None:
 
 def test_missing_row_is_inferred_or_flagged_never_guessed() -> None:
     obs = observe(consistent())
-    for col in (
-        "natural_person",
-        "commercial",
-        "research",
-        "social_welfare",
-        "legal_service",
-        "other_org",
-        "total",
-    ):
+    for col in APP_COL_KEYS:
         del obs[k("carried_forward", col)]
     cells = by_key(reconcile(IDENT, obs)[0])
     assert (cells[k("carried_forward")].value, cells[k("carried_forward")].status) == (
