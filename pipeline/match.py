@@ -21,6 +21,7 @@ from .taxonomy import (
     ACTIVE,
     ACTIVE_ROWS,
     APP_COL_KEYS,
+    APPLICANT_COLS,
     APPLICATIONS,
     REVIEW,
     REVIEW_COLS,
@@ -154,6 +155,8 @@ def place(values: Sequence[CellText], n: int, centers: Sequence[float] | None) -
     the identities.
     """
     filled = [v for v in values if not is_blank(v.text)]
+    if centers and not filled:
+        return [[Slot(None)] * n]  # a row printed blank under positioned columns: zeros
     if centers and filled and all(v.origin.bbox for v in filled):
         by_x = _place_by_x(filled, centers)
         if by_x is not None:
@@ -204,6 +207,61 @@ def column_centers(rows: Sequence[TableRow], n: int) -> list[float] | None:
     return [statistics.median(xs[k] for xs in full) for k in range(n)]
 
 
+def _word_centers(cell: CellText, heads: Sequence[str]) -> dict[str, float]:
+    """Centres of the header words inside one cell, by their character positions.
+
+    A header cell may hold several column titles run together (tight borderless tables);
+    CJK characters are equally wide, so each title's share of the text is its share of the box.
+    """
+    t = norm(cell.text)
+    if not cell.origin.bbox or not t:
+        return {}
+    at = sorted((t.find(h), h) for h in heads if h in t)
+    if not at or len(t) > 8 * len(at):
+        return {}
+    x0, _, x1, _ = cell.origin.bbox
+    out: dict[str, float] = {}
+    for n, (i, h) in enumerate(at):
+        end = at[n + 1][0] if n + 1 < len(at) else len(t)
+        out[h] = x0 + (x1 - x0) * (i + end) / 2 / len(t)
+    return out
+
+
+def header_centers(rows: Sequence[Row], heads: Sequence[str]) -> list[float] | None:
+    """x-centres of the value columns from their header cells (自然人 … 总计).
+
+    Used where no row fills every column (filings that print 0 as blank, without rules).
+    """
+    found: dict[str, float] = {}
+    for r in rows:
+        if any(looks_numeric(c.text) and not is_blank(c.text) for c in r.cells):
+            break  # the header is above the first row of numbers
+        for c in r.cells:
+            for h, x in _word_centers(c, heads).items():
+                found.setdefault(h, x)
+    xs = [found.get(h) for h in heads]
+    if any(x is None for x in xs):
+        return None
+    centers = [x for x in xs if x is not None]
+    return centers if all(a < b for a, b in zip(centers, centers[1:], strict=False)) else None
+
+
+_APP_HEADS = tuple(norm(label)[:2] for _, label in APPLICANT_COLS)
+
+
+def _active_centers(rows: Sequence[Row], row: Row, n: int) -> list[float] | None:
+    """Centres of a table 二 row's columns: the header row just above it (信息内容 | …)."""
+    above = rows[: rows.index(row)] if row in rows else []
+    for r in reversed(above):
+        cells = [c for c in r.cells if c.origin.bbox]
+        if cells and norm(cells[0].text) == "信息内容":
+            heads = cells[1:]
+            if len(heads) == n:
+                return [_center(c) for c in heads]
+            return None
+    return None
+
+
 def _observe(key: CellKey, slot: Slot, row: Row) -> Observed:
     if slot.cell is None:
         if slot.lost:  # nothing was read for it: unknown, not a printed blank
@@ -250,7 +308,9 @@ def match_tables(
     app_rows = join_detached([split_row(r) for r in sections.tables.get(APPLICATIONS, ())])
     specs = application_rows(ident.applications_layout)
     matched = align_rows(app_rows, specs, cfg.match_threshold)
-    centers = column_centers([r for r in app_rows if r in matched.values()], len(APP_COL_KEYS))
+    centers = column_centers(
+        [r for r in app_rows if r in matched.values()], len(APP_COL_KEYS)
+    ) or header_centers(sections.tables.get(APPLICATIONS, ()), _APP_HEADS)
     for spec in specs:
         tr = matched.get(spec.key)
         if tr is None:
@@ -266,7 +326,9 @@ def match_tables(
         if tr is None:
             warnings.append(f"active_disclosure row not found: {spec.key}")
             continue
-        put_row(ACTIVE, spec.key, spec.cols, tr, place(tr.values, len(spec.cols), None))
+        n = len(spec.cols)
+        centers = _active_centers(sections.tables.get(ACTIVE, ()), tr.row, n)
+        put_row(ACTIVE, spec.key, spec.cols, tr, place(tr.values, n, centers))
 
     review = _review_values(sections.tables.get(REVIEW, ()))
     if review is None:

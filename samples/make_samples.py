@@ -40,11 +40,13 @@ class Spec:
     seed: int
     blank_zero: bool  # print 0 as a blank cell
     break_after: int  # applications rows on the first table page
+    ruled: bool = True
 
 
 SPECS = (
     Spec("gen_2021_split", "某某县市场监督管理局", 2022, "2021", "2021", 7, False, 14),
     Spec("gen_2019_blanks", "某某镇人民政府", 2020, "2019", "2019", 11, True, 99),
+    Spec("gen_2021_borderless", "某某区教育局", 2023, "2021", "2019", 5, True, 99, ruled=False),
 )
 
 
@@ -96,7 +98,8 @@ def review(rng: random.Random) -> list[int]:
 class Writer:
     """Lays out lines and ruled tables page by page."""
 
-    def __init__(self) -> None:
+    def __init__(self, ruled: bool = True) -> None:
+        self.ruled = ruled
         self.doc = pymupdf.open()
         self.page = self.doc.new_page(width=PAGE_W, height=PAGE_H)
         self.y = TOP
@@ -129,7 +132,8 @@ class Writer:
                 x += w
             for x0, x1, s in spans:
                 rect = pymupdf.Rect(x0, self.y, x1, self.y + h)
-                self.page.draw_rect(rect, color=(0, 0, 0), width=0.6)
+                if self.ruled:
+                    self.page.draw_rect(rect, color=(0, 0, 0), width=0.6)
                 if s:
                     size = 5.5 if len(s) > 34 else 6.5 if len(s) > 12 else 7.5
                     tw = pymupdf.get_text_length(s, fontname=FONT, fontsize=size)
@@ -156,7 +160,7 @@ def build(spec: Spec) -> tuple[bytes, dict]:
     app = applications(rng, spec.layout)
     act = active(rng, spec.template)
     rev = review(rng)
-    w = Writer()
+    w = Writer(spec.ruled)
     w.text(f"{spec.organ}{spec.year}年政府信息公开工作年度报告", size=15, x=LEFT + 40)
     w.text("一、总体情况")
     for _ in range(6):

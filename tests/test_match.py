@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.identify import identify, split_sections, title_organ_year
-from pipeline.match import align_rows, join_detached, place, split_row
+from pipeline.match import align_rows, header_centers, join_detached, place, split_row
 from pipeline.taxonomy import APPLICATIONS, application_rows
 from pipeline.textread import parse_lines
 from pipeline.types import CellText, Origin, Row
@@ -125,3 +125,26 @@ def test_title_wrapped_mid_word() -> None:
         parse_lines(["平阳县淡溪镇人民政府2022年政府信息公开工作年", "度报告", "一、总体情况"])
     )
     assert title_organ_year(rows) == ("平阳县淡溪镇人民政府", 2022)
+
+
+def test_header_centers_place_values_when_no_row_is_full() -> None:
+    def cell(t: str, x: float, y: float) -> CellText:
+        return CellText(t, origin=Origin(1, (x - 5, y, x + 5, y + 8)))
+
+    xs = [300.0, 330.0, 360.0, 390.0, 420.0, 450.0, 480.0]
+    heads = ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
+    rows = [
+        Row((cell("申请人情况", 390, 90),)),
+        Row(tuple(cell(h, x, 100) for h, x in zip(heads, xs, strict=True))),
+        Row(
+            (
+                cell("一、本年新收政府信息公开申请数量", 150, 120),
+                cell("3", 300, 120),
+                cell("3", 480, 120),
+            )
+        ),
+    ]
+    heads = [h[:2] for h in heads]
+    assert header_centers(rows, heads) == xs
+    got = place(rows[2].cells[1:], 7, header_centers(rows, heads))[0]
+    assert [s.cell.text if s.cell else "" for s in got] == ["3", "", "", "", "", "", "3"]
