@@ -155,12 +155,6 @@ def place(values: Sequence[CellText], n: int, centers: Sequence[float] | None) -
     the identities.
     """
     filled = [v for v in values if not is_blank(v.text)]
-    if centers and not filled:
-        return [[Slot(None)] * n]  # a row printed blank under positioned columns: zeros
-    if centers and filled and all(v.origin.bbox for v in filled):
-        by_x = _place_by_x(filled, centers)
-        if by_x is not None:
-            return [by_x]
     if len(filled) == n:
         return [[Slot(v) for v in filled]]
     slots = list(values)
@@ -168,6 +162,10 @@ def place(values: Sequence[CellText], n: int, centers: Sequence[float] | None) -
         slots.pop()
     if len(slots) == n:
         return [[Slot(v) for v in slots]]
+    if centers and all(v.origin.bbox for v in filled):
+        by_x = _place_by_x(values, centers)
+        if by_x is not None:
+            return [by_x]
     if len(slots) < n:
         pad = [Slot(None, lost=True)] * (n - len(slots))
         return [pad + [Slot(v, guessed=True) for v in slots]]
@@ -182,12 +180,19 @@ def _center(c: CellText) -> float:
     return (c.origin.bbox[0] + c.origin.bbox[2]) / 2
 
 
-def _place_by_x(filled: Sequence[CellText], centers: Sequence[float]) -> list[Slot] | None:
-    out: list[Slot] = [Slot(None, lost=False)] * len(centers)
+def _place_by_x(values: Sequence[CellText], centers: Sequence[float]) -> list[Slot] | None:
+    """Each value under its column; a column nothing stands under is a printed blank."""
+    out: list[Slot] = [Slot(None)] * len(centers)
     spacing = min((b - a for a, b in zip(centers, centers[1:], strict=False)), default=50.0)
-    for v in filled:
+    for v in sorted(values, key=lambda c: is_blank(c.text)):  # numbers first, then blanks
+        if v.origin.bbox is None:
+            continue
         dists = [abs(_center(v) - c) for c in centers]
         k = dists.index(min(dists))
+        if is_blank(v.text):
+            if out[k].cell is None and dists[k] <= spacing * 0.5:
+                out[k] = Slot(v)  # keeps the blank cell's own box
+            continue
         if dists[k] > spacing * 0.5 or out[k].cell is not None:
             return None
         out[k] = Slot(v)
@@ -207,6 +212,9 @@ def column_centers(rows: Sequence[TableRow], n: int) -> list[float] | None:
     return [statistics.median(xs[k] for xs in full) for k in range(n)]
 
 
+_MIN_CHAR_WIDTH = 4.0  # points: no legible printed character is narrower
+
+
 def _word_centers(cell: CellText, heads: Sequence[str]) -> dict[str, float]:
     """Centres of the header words inside one cell, by their character positions.
 
@@ -220,6 +228,8 @@ def _word_centers(cell: CellText, heads: Sequence[str]) -> dict[str, float]:
     if not at or len(t) > 8 * len(at):
         return {}
     x0, _, x1, _ = cell.origin.bbox
+    if (x1 - x0) / len(t) < _MIN_CHAR_WIDTH:
+        return {}  # the box is not the text's extent (text overflowing a narrow cell)
     out: dict[str, float] = {}
     for n, (i, h) in enumerate(at):
         end = at[n + 1][0] if n + 1 < len(at) else len(t)

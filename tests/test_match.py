@@ -129,7 +129,7 @@ def test_title_wrapped_mid_word() -> None:
 
 def test_header_centers_place_values_when_no_row_is_full() -> None:
     def cell(t: str, x: float, y: float) -> CellText:
-        return CellText(t, origin=Origin(1, (x - 5, y, x + 5, y + 8)))
+        return CellText(t, origin=Origin(1, (x - 14, y, x + 14, y + 8)))
 
     xs = [300.0, 330.0, 360.0, 390.0, 420.0, 450.0, 480.0]
     heads = ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
