@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from .run import STAGES, process
+from .run import SCAN_STAGES, STAGES, process
 
 
 @dataclass(frozen=True)
@@ -35,12 +35,12 @@ def bench(paths: list[Path], repeat: int = 3) -> BenchResult:
             failed.append(f"{path.name}: {runs[0].error}")
             continue
         pages += runs[0].pages or 1
-        for stage in STAGES:
+        for stage in (*SCAN_STAGES, *STAGES):
             times = [dict(r.timings).get(stage) for r in runs]
             if all(t is not None for t in times):
                 per_stage[stage] += statistics.median(t for t in times if t is not None)
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # Linux: KiB
     n = max(pages, 1)
     out = {k: v / n for k, v in per_stage.items()}
-    out["total"] = sum(per_stage.values()) / n
+    out["total"] = sum(per_stage[s] for s in STAGES) / n  # "read" includes the scan stages
     return BenchResult(len(paths), pages, out, peak_kib / 1024, tuple(failed))

@@ -1,6 +1,7 @@
 """The pipeline's stages, in the order data flows through them.
 
-read (text extraction | PDF text layer) → identify → match → reconcile → export/store.
+read (text extraction | PDF text layer | OCR of a scan: render → prepare → grid → ocr)
+→ identify → match → reconcile → export/store.
 Each file's failure is recorded with the stage it happened in; the batch goes on.
 """
 
@@ -8,35 +9,51 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from .config import Settings
 from .identify import identify, split_sections
 from .match import match_tables
+from .pdftext import NeedsOCR, read_pdf
 from .reconcile import reconcile
 from .textread import read_text
 from .types import DocResult, ErrorItem, Reading, Status
 
 STAGES = ("read", "identify", "match", "reconcile", "store")
-SUFFIXES = {".txt": "text", ".pdf": "pdf"}
+# the scan reader's own stages, timed inside "read"
+SCAN_STAGES = ("render", "prepare", "grid", "ocr")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
+SUFFIXES = {".txt": "text", ".pdf": "pdf", **{s: "image" for s in IMAGE_SUFFIXES}}
 
 
 class UnsupportedInput(Exception):
     """The file's type is not one gongkai reads."""
 
 
-def _reader(path: Path) -> Callable[[Path], Reading]:
+def read(path: Path) -> Reading:
+    """The reader for the file: text extraction, PDF text layer, or OCR where that fails."""
     kind = SUFFIXES.get(path.suffix.lower())
     if kind == "text":
-        return read_text
+        return read_text(path)
     if kind == "pdf":
-        from .pdftext import read_pdf
-
-        return read_pdf
+        try:
+            return read_pdf(path)
+        except NeedsOCR as e:
+            return _read_scan(path, str(e))
+    if kind == "image":
+        return _read_scan(path, "an image file")
     raise UnsupportedInput(
-        f"unsupported file type {path.suffix or '(none)'!r}: expected .txt or .pdf"
+        f"unsupported file type {path.suffix or '(none)'!r}: "
+        f"expected .txt, .pdf or an image ({', '.join(IMAGE_SUFFIXES)})"
     )
+
+
+def _read_scan(path: Path, why: str) -> Reading:
+    try:
+        from .scan import read_scan
+    except ImportError as e:
+        raise NeedsOCR(f"{why}; OCR is not installed (pip install 'gongkai[ocr]'): {e}") from e
+    return read_scan(path)
 
 
 def sha256_of(path: Path) -> str:
@@ -65,8 +82,9 @@ def process(path: Path, source: str | None = None, settings: Settings | None = N
         t0 = now
 
     try:
-        reading = _reader(path)(path)
+        reading = read(path)
         lap("read")
+        timings += reading.timings
         stage = "identify"
         sections = split_sections(reading.rows)
         ident = identify(sections, reading.rows)

@@ -57,6 +57,7 @@ class Reading:
     rows: tuple[Row, ...]
     pages: int | None = None
     notes: tuple[str, ...] = ()
+    timings: tuple[tuple[str, float], ...] = ()  # seconds of the reader's own stages
 
 
 class Status(StrEnum):

@@ -218,15 +218,46 @@ def build(spec: Spec) -> tuple[bytes, dict]:
     return data, truth
 
 
+def scan_of(pdf: bytes, seed: int, dpi: int = 150) -> bytes:
+    """An image-only copy as an archive's scanner makes it: skewed, noisy, JPEG."""
+    import cv2
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    src = pymupdf.open(stream=pdf)
+    out = pymupdf.open()
+    for n, page in enumerate(src):
+        pix = page.get_pixmap(dpi=dpi, colorspace=pymupdf.csGRAY)
+        img = np.frombuffer(pix.samples, np.uint8).reshape(pix.height, pix.width)
+        angle = (0.8, -0.5, 0.6)[n % 3]
+        rot = cv2.getRotationMatrix2D((pix.width / 2, pix.height / 2), angle, 1.0)
+        img = cv2.warpAffine(img, rot, (pix.width, pix.height), borderValue=255)
+        img = cv2.GaussianBlur(img, (3, 3), 0.6)
+        noisy = img.astype(np.float32) + rng.normal(0, 6, img.shape)
+        img = np.clip(noisy, 0, 255).astype(np.uint8)
+        ok, jpg = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 55])
+        assert ok
+        new = out.new_page(width=page.rect.width, height=page.rect.height)
+        new.insert_image(new.rect, stream=jpg.tobytes())
+    out.set_metadata({"producer": "gongkai samples", "creationDate": "D:20250101000000"})
+    return out.tobytes(garbage=4, deflate=True, no_new_id=True)
+
+
+def _write(name: str, data: bytes, truth: dict) -> None:
+    (OUT / f"{name}.pdf").write_bytes(data)
+    (OUT / f"{name}.truth.json").write_text(
+        json.dumps({**truth, "doc": name}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
+    print(f"{name}.pdf: {len(data)} bytes")
+
+
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     for spec in SPECS:
         data, truth = build(spec)
-        (OUT / f"{spec.name}.pdf").write_bytes(data)
-        (OUT / f"{spec.name}.truth.json").write_text(
-            json.dumps(truth, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
-        )
-        print(f"{spec.name}.pdf: {len(data)} bytes")
+        _write(spec.name, data, truth)
+        if spec.name == "gen_2021_split":
+            _write("gen_2021_scan", scan_of(data, spec.seed), truth)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,11 @@ from pipeline.taxonomy import APP_COL_KEYS
 
 from .conftest import GOLDEN, ROOT, SAMPLES
 
-INPUTS = sorted(SAMPLES.glob("*.txt")) + sorted((SAMPLES / "generated").glob("*.pdf"))
+# OCR confidences may move in the last digits across onnxruntime builds: the scanned
+# sample is checked against its truth in test_samples.py instead of byte for byte here
+INPUTS = sorted(SAMPLES.glob("*.txt")) + sorted(
+    p for p in (SAMPLES / "generated").glob("*.pdf") if not p.stem.endswith("_scan")
+)
 
 
 def _run(path: Path) -> dict:

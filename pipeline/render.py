@@ -1,0 +1,121 @@
+"""Pages as images: PDF pages via PyMuPDF, and PNG/JPEG/TIFF files (multi-page TIFF too).
+
+Each page comes with its size in PDF points and its dpi, so a pixel box maps back to
+points as ``px * 72 / dpi``. Scanned PDFs are rendered at their own image resolution
+capped at ``max_dpi``: more pixels than the scanner gave add time, not information.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pymupdf
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
+DEFAULT_DPI = 200  # for pages without an embedded image, and image files without a dpi
+MIN_DPI = 150  # below this 9 pt table text is too small for the recogniser
+
+
+@dataclass(frozen=True)
+class PageImage:
+    """One page: BGR uint8 pixels, its number from 1, and the dpi the pixels have."""
+
+    number: int
+    image: np.ndarray
+    dpi: float
+    width_pt: float
+    height_pt: float
+
+
+def _pix_to_bgr(pix: pymupdf.Pixmap) -> np.ndarray:
+    if pix.alpha or pix.n not in (1, 3):
+        pix = pymupdf.Pixmap(pymupdf.csRGB, pix, 0)
+    arr = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width, pix.n)
+    if pix.n == 1:
+        return np.repeat(arr, 3, axis=2)
+    return np.ascontiguousarray(arr[:, :, ::-1])
+
+
+def native_dpi(page: pymupdf.Page) -> float | None:
+    """The resolution of the largest image drawn on the page (a scan's own dpi)."""
+    best: tuple[float, float] | None = None
+    for info in page.get_image_info():
+        x0, y0, x1, y1 = info["bbox"]
+        area = (x1 - x0) * (y1 - y0)
+        if area <= 0 or not info.get("width"):
+            continue
+        dpi = info["width"] / ((x1 - x0) / 72.0)
+        if best is None or area > best[0]:
+            best = (area, dpi)
+    if best is None or best[0] < 0.25 * page.rect.width * page.rect.height:
+        return None
+    return best[1]
+
+
+def choose_dpi(native: float | None, max_dpi: float) -> float:
+    """Native resolution, clamped to [MIN_DPI, max_dpi]."""
+    if native is None:
+        return min(DEFAULT_DPI, max_dpi)
+    return float(min(max(native, MIN_DPI), max_dpi))
+
+
+def pdf_pages(path: Path, max_dpi: float = 200) -> Iterator[PageImage]:
+    """Render each page of a PDF at its scan's dpi (capped)."""
+    with pymupdf.open(path) as doc:
+        for i in range(doc.page_count):
+            page = doc.load_page(i)
+            dpi = choose_dpi(native_dpi(page), max_dpi)
+            pix = page.get_pixmap(dpi=round(dpi), colorspace=pymupdf.csRGB, alpha=False)
+            w, h = page.rect.width, page.rect.height
+            yield PageImage(i + 1, _pix_to_bgr(pix), pix.width * 72.0 / w, w, h)
+
+
+def image_pages(path: Path, max_dpi: float = 200) -> Iterator[PageImage]:
+    """Pages of an image file; every frame of a multi-page TIFF is a page."""
+    import cv2
+
+    frames: list[np.ndarray] = []
+    if path.suffix.lower() in (".tif", ".tiff"):
+        ok, mats = cv2.imreadmulti(str(path), flags=cv2.IMREAD_COLOR)
+        if ok:
+            frames = list(mats)
+    if not frames:
+        img = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if img is None:
+            raise ValueError(f"{path}: not a readable image")
+        frames = [img]
+    dpi_meta = _image_dpi(path)
+    for n, img in enumerate(frames, start=1):
+        dpi = dpi_meta or _guess_dpi(img)
+        target = choose_dpi(dpi, max_dpi)
+        if target < dpi * 0.95:
+            f = target / dpi
+            img = cv2.resize(img, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+            dpi = target
+        h, w = img.shape[:2]
+        yield PageImage(n, img, dpi, w * 72.0 / dpi, h * 72.0 / dpi)
+
+
+def _image_dpi(path: Path) -> float | None:
+    """The dpi the file declares, via PyMuPDF (reads PNG pHYs, JPEG JFIF, TIFF tags)."""
+    try:
+        pix = pymupdf.Pixmap(str(path))
+    except Exception:  # noqa: BLE001 - formats MuPDF cannot open just have no dpi
+        return None
+    return float(pix.xres) if pix.xres and pix.xres >= 72 and pix.xres != 96 else None
+
+
+def _guess_dpi(img: np.ndarray) -> float:
+    """Without metadata, assume an A4 page (210 mm wide): pixels / 8.27 in."""
+    h, w = img.shape[:2]
+    return max(72.0, min(w, h) / 8.27)
+
+
+def pages(path: Path, max_dpi: float = 200) -> Iterator[PageImage]:
+    """The pages of a PDF or image file, as images."""
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        return image_pages(path, max_dpi)
+    return pdf_pages(path, max_dpi)

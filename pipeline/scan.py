@@ -1,0 +1,272 @@
+"""Reader for image-only pages (scanned PDFs, PNG/JPEG/TIFF): the same rows as pdftext.
+
+Per page: render at the scan's dpi (capped), prepare (seal, light, skew), find ruled
+grids, then one batched recognition call over tight ink crops: one crop per text line
+of each non-empty cell, plus the few prose lines that can be titles (the report title,
+short lines, the lines just above a table). Long narrative lines are not recognised:
+no shared stage needs them, and they would cost most of the OCR time.
+Rows come out as pdftext's do: one Row per table row band with its cells left to right
+(blank cells as ``CellText("")`` with the cell's box, a merged cell's text in its first
+band), prose lines as one-cell rows, bboxes mapped back to PDF points.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from .grid import Grid, GridCell, find_grids, grid_rule_mask, rule_masks
+from .ocr import OcrEngine, default_engine
+from .prepare import Prepared, prepare
+from .render import PageImage, pages
+from .types import CellText, Origin, Reading, Row
+
+MAX_DPI = 200  # see render.py: 9 pt digits are ~25 px tall here, plenty for the recogniser
+PAD = 6  # pixels of paper around a crop's ink (the recogniser was trained on padded lines)
+BLANK_CONFIDENCE = 0.97  # a cell without ink: printed blank
+SPECK_CONFIDENCE = 0.6  # a cell with a little ink that is not text: maybe a lost digit
+
+
+@dataclass
+class _Line:
+    """A text line to recognise: its box in the prepared image."""
+
+    box: tuple[int, int, int, int]
+    text: str = ""
+    conf: float = 0.0
+
+
+@dataclass
+class _Slot:
+    """A cell and the lines of text found in it."""
+
+    cell: GridCell
+    lines: list[_Line] = field(default_factory=list)
+    specks: bool = False
+
+
+def _runs(profile: np.ndarray) -> list[tuple[int, int]]:
+    """Inclusive runs of non-zero entries."""
+    nz = np.concatenate(([0], (profile > 0).astype(np.int8), [0]))
+    d = np.diff(nz)
+    starts, ends = np.nonzero(d == 1)[0], np.nonzero(d == -1)[0] - 1
+    return list(zip(starts.tolist(), ends.tolist(), strict=True))
+
+
+def _merge_runs(runs: list[tuple[int, int]], line_h: float) -> list[tuple[int, int]]:
+    """Join runs that are parts of one line (三 has gaps between its strokes)."""
+    out: list[tuple[int, int]] = []
+    for s, e in runs:
+        if out and e - out[-1][0] + 1 <= 1.6 * line_h:
+            out[-1] = (out[-1][0], e)
+        else:
+            out.append((s, e))
+    return out
+
+
+def _despeckle(mask: np.ndarray, min_area: int) -> np.ndarray:
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    keep = np.zeros(n, dtype=bool)
+    keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= min_area
+    return np.where(keep[labels], 255, 0).astype(np.uint8)
+
+
+@dataclass
+class _Page:
+    """Everything found on one page before recognition."""
+
+    image: PageImage
+    prep: Prepared
+    grids: list[Grid]
+    slots: list[list[_Slot]]
+    prose: list[_Line]
+    rules: np.ndarray  # dilated rule mask: whitened in table crops
+
+
+def _interior(cell: GridCell, inset: int, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+    x0, y0, x1, y1 = cell.bbox
+    h, w = shape[:2]
+    return (
+        max(int(round(x0)) + inset, 0),
+        max(int(round(y0)) + inset, 0),
+        min(int(round(x1)) - inset, w),
+        min(int(round(y1)) - inset, h),
+    )
+
+
+def _cell_lines(text: np.ndarray, box: tuple[int, int, int, int], line_h: float) -> list[_Line]:
+    x0, y0, x1, y1 = box
+    sub = text[y0:y1, x0:x1]
+    if sub.size == 0 or not sub.any():
+        return []
+    lines = []
+    for s, e in _merge_runs(_runs(sub.sum(axis=1)), line_h):
+        cols = np.nonzero(sub[s : e + 1].sum(axis=0))[0]
+        lx0, lx1 = int(cols[0]), int(cols[-1])
+        lines.append(_Line((x0 + lx0, y0 + s, x0 + lx1 + 1, y0 + e + 1)))
+    return lines
+
+
+def _layout(img: PageImage, timings: dict[str, float]) -> _Page:
+    """Prepare the page, find grids, cell lines and candidate title lines (no OCR)."""
+    t0 = time.perf_counter()
+    prep = prepare(img.image, img.dpi)
+    t1 = time.perf_counter()
+    hm, vm = rule_masks(prep.ink, prep.dpi)
+    grids = find_grids(prep.ink, prep.dpi, (hm, vm))
+    rules = grid_rule_mask(grids, prep.ink.shape, prep.dpi)
+    min_area = max(3, round((prep.dpi / 150) ** 2 * 4))
+    raw = cv2.bitwise_and(prep.ink, cv2.bitwise_not(rules))
+    text = _despeckle(raw, min_area)
+    inset = max(2, round(prep.dpi * 0.01))
+    # run heights over all cells give the height of one line of table text
+    boxes = [[_interior(c, inset, text.shape) for c in g.cells] for g in grids]
+    heights = [
+        e - s + 1
+        for gb in boxes
+        for x0, y0, x1, y1 in gb
+        for s, e in _runs(text[y0:y1, x0:x1].sum(axis=1))
+        if e - s >= 2
+    ]
+    line_h = statistics.median(heights) if heights else prep.dpi * 0.12
+    slots: list[list[_Slot]] = []
+    for g, gb in zip(grids, boxes, strict=True):
+        row = []
+        for c, b in zip(g.cells, gb, strict=True):
+            lines = _cell_lines(text, b, line_h)
+            noise = int(np.count_nonzero(raw[b[1] : b[3], b[0] : b[2]]))
+            row.append(_Slot(c, lines, specks=not lines and noise > 3 * min_area))
+        slots.append(row)
+    prose = _prose_lines(text, grids, prep.dpi, img.number == 1)
+    timings["prepare"] += t1 - t0
+    timings["grid"] += time.perf_counter() - t1
+    return _Page(img, prep, grids, slots, prose, rules)
+
+
+def _prose_lines(text: np.ndarray, grids: list[Grid], dpi: float, first: bool) -> list[_Line]:
+    """Lines outside tables that may be titles: first lines of the report, short lines,
+    and the two lines just above each table. Narrative lines are left unread."""
+    mask = text.copy()
+    pad = round(dpi * 0.03)
+    for g in grids:
+        x0, y0, x1, y1 = (int(round(v)) for v in g.bbox)
+        mask[max(y0 - pad, 0) : y1 + pad, max(x0 - pad, 0) : x1 + pad] = 0
+    runs = [(s, e) for s, e in _runs(mask.sum(axis=1)) if e - s >= 2]
+    if not runs:
+        return []
+    line_h = statistics.median(e - s + 1 for s, e in runs)
+    lines: list[_Line] = []
+    for s, e in _merge_runs(runs, line_h):
+        cols = np.nonzero(mask[s : e + 1].sum(axis=0))[0]
+        if len(cols) == 0 or e - s + 1 < 0.4 * line_h:
+            continue
+        lines.append(_Line((int(cols[0]), s, int(cols[-1]) + 1, e + 1)))
+    if not lines:
+        return []
+    h, w = text.shape
+    widest = max(ln.box[2] - ln.box[0] for ln in lines)
+    keep: list[_Line] = []
+    tops = [g.ys[0] for g in grids]
+    for i, ln in enumerate(lines):
+        x0, y0, x1, y1 = ln.box
+        if y1 > 0.93 * h and x1 - x0 < 0.1 * w:
+            continue  # a page number
+        above = any(0 < t - y1 < 4 * line_h for t in tops)
+        nxt = lines[i + 1].box[1] if i + 1 < len(lines) else h
+        above = above or any(0 < t - nxt < 4 * line_h and nxt > y1 for t in tops)
+        if (first and i < 3) or (x1 - x0) <= 0.6 * widest or above:
+            keep.append(ln)
+    return keep
+
+
+def _crop(
+    gray: np.ndarray, box: tuple[int, int, int, int], limit: tuple[int, int, int, int]
+) -> np.ndarray:
+    x0, y0, x1, y1 = box
+    lx0, ly0, lx1, ly1 = limit
+    return gray[max(y0 - PAD, ly0) : min(y1 + PAD, ly1), max(x0 - PAD, lx0) : min(x1 + PAD, lx1)]
+
+
+def _join(parts: list[str]) -> str:
+    """Join line texts: CJK without spaces, a space only between two non-CJK characters."""
+    out = ""
+    for p in parts:
+        p = p.strip()
+        if out and p and ord(out[-1]) < 0x2E80 and ord(p[0]) < 0x2E80:
+            out += " "
+        out += p
+    return out
+
+
+def _recognise(page: _Page, engine: OcrEngine, timings: dict[str, float]) -> None:
+    """One batched recognition call for all the page's crops."""
+    gray = page.prep.gray
+    h, w = gray.shape
+    clean = gray.copy()
+    clean[page.rules > 0] = 255
+    todo: list[tuple[_Line, np.ndarray]] = []
+    for row in page.slots:
+        for slot in row:
+            lim = _interior(slot.cell, 1, gray.shape)
+            todo += [(ln, _crop(clean, ln.box, lim)) for ln in slot.lines]
+    todo += [(ln, _crop(gray, ln.box, (0, 0, w, h))) for ln in page.prose]
+    todo = [(ln, c) for ln, c in todo if c.size and min(c.shape[:2]) >= 4]
+    t0 = time.perf_counter()
+    results = engine.recognize([c for _, c in todo]) if todo else []
+    timings["ocr"] += time.perf_counter() - t0
+    for (ln, _), (txt, conf) in zip(todo, results, strict=True):
+        ln.text, ln.conf = txt.strip(), conf
+
+
+def _rows(page: _Page) -> list[tuple[float, Row]]:
+    """Table rows and prose lines of one page with their top y, in PDF points."""
+    tf, no = page.prep.transform, page.image.number
+    out: list[tuple[float, Row]] = []
+    for g, slots in zip(page.grids, page.slots, strict=True):
+        by_cell = {id(s.cell): s for s in slots}
+        for i in range(len(g.ys) - 1):
+            band = g.band(i)
+            cells = []
+            for c in band:
+                s = by_cell[id(c)]
+                read = [ln for ln in s.lines if ln.text]
+                if read:
+                    text = _join([ln.text for ln in read])
+                    conf = min(ln.conf for ln in read)
+                else:
+                    text, conf = "", SPECK_CONFIDENCE if s.specks or s.lines else BLANK_CONFIDENCE
+                cells.append(CellText(text, round(conf, 4), Origin(no, tf.to_pdf(c.bbox))))
+            if not any(c.text for c in cells):
+                continue
+            box = tf.to_pdf((g.xs[0], g.ys[i], g.xs[-1], g.ys[i + 1]))
+            out.append((box[1], Row(tuple(cells), Origin(no, box))))
+    for ln in page.prose:
+        if ln.text:
+            box = tf.to_pdf(ln.box)
+            cell = CellText(ln.text, round(ln.conf, 4), Origin(no, box))
+            out.append((box[1], Row((cell,), Origin(no, box))))
+    out.sort(key=lambda it: it[0])
+    return out
+
+
+def read_scan(path: Path, engine: OcrEngine | None = None, max_dpi: float = MAX_DPI) -> Reading:
+    """Rows of an image-only PDF or image file; see the module docstring."""
+    eng = engine if engine is not None else default_engine()
+    rows: list[Row] = []
+    timings: dict[str, float] = defaultdict(float)
+    n = 0
+    t0 = time.perf_counter()
+    for img in pages(Path(path), max_dpi):
+        timings["render"] += time.perf_counter() - t0
+        n += 1
+        page = _layout(img, timings)
+        _recognise(page, eng, timings)
+        rows += [r for _, r in _rows(page)]
+        t0 = time.perf_counter()
+    return Reading("ocr", tuple(rows), n, (), tuple(timings.items()))
