@@ -17,6 +17,22 @@ import pymupdf
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
 DEFAULT_DPI = 200  # for pages without an embedded image, and image files without a dpi
 MIN_DPI = 150  # below this 9 pt table text is too small for the recogniser
+# an A3 page at 300 dpi is 17 MP; a page needing more than this is not a report page, and
+# rendering it would take gigabytes: it gets a clear error instead
+MAX_PIXELS = 60_000_000
+
+
+class PageTooLarge(Exception):
+    """A page too large to render for OCR."""
+
+
+def _check_size(number: int, width_pt: float, height_pt: float, dpi: float) -> None:
+    pixels = (width_pt * dpi / 72) * (height_pt * dpi / 72)
+    if pixels > MAX_PIXELS:
+        raise PageTooLarge(
+            f"page {number} is {width_pt / 72:.0f}×{height_pt / 72:.0f} in: at {dpi:.0f} dpi "
+            f"that is {pixels / 1e6:.0f} megapixels, over the {MAX_PIXELS / 1e6:.0f} MP limit"
+        )
 
 
 @dataclass(frozen=True)
@@ -68,6 +84,7 @@ def pdf_pages(path: Path, max_dpi: float = 200) -> Iterator[PageImage]:
         for i in range(doc.page_count):
             page = doc.load_page(i)
             dpi = choose_dpi(native_dpi(page), max_dpi)
+            _check_size(i + 1, page.rect.width, page.rect.height, dpi)
             pix = page.get_pixmap(dpi=round(dpi), colorspace=pymupdf.csRGB, alpha=False)
             w, h = page.rect.width, page.rect.height
             yield PageImage(i + 1, _pix_to_bgr(pix), pix.width * 72.0 / w, w, h)
@@ -96,6 +113,7 @@ def image_pages(path: Path, max_dpi: float = 200) -> Iterator[PageImage]:
             img = cv2.resize(img, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
             dpi = target
         h, w = img.shape[:2]
+        _check_size(n, w * 72.0 / dpi, h * 72.0 / dpi, dpi)
         yield PageImage(n, img, dpi, w * 72.0 / dpi, h * 72.0 / dpi)
 
 

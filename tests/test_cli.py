@@ -79,3 +79,18 @@ def test_extract_all_good_exits_zero(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "failed files: 0" in result.output
     assert db.exists() and not (out / "gongkai.sqlite").exists()
+
+
+def test_huge_image_only_page_gets_a_clear_error(tmp_path: Path) -> None:
+    doc = pymupdf.open()
+    page = doc.new_page(width=14400, height=14400)  # 200 × 200 inches
+    pix = pymupdf.Pixmap(pymupdf.csGRAY, pymupdf.IRect(0, 0, 50, 50), 0)
+    pix.clear_with(255)
+    page.insert_image(page.rect, pixmap=pix)
+    doc.save(str(tmp_path / "huge.pdf"))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["extract", str(tmp_path / "huge.pdf"), "--out", str(out)])
+    assert result.exit_code == 1
+    doc_json = json.loads((out / "huge.json").read_text(encoding="utf-8"))
+    assert "PageTooLarge" in doc_json["error"]["message"]
+    assert "megapixels" in doc_json["error"]["message"]
