@@ -272,10 +272,12 @@ def _active_centers(rows: Sequence[Row], row: Row, n: int) -> list[float] | None
     return None
 
 
-def _observe(key: CellKey, slot: Slot, row: Row) -> Observed:
+def _observe(key: CellKey, slot: Slot, row: Row, exact: bool) -> Observed:
     if slot.cell is None:
-        if slot.lost:  # nothing was read for it: unknown, not a printed blank
-            return Observed(key, Number(None, 0.0, note="cell lost in the source"), row.origin)
+        if slot.lost or not exact:
+            # nothing was read for it: unknown, not a printed blank (OCR can miss a cell;
+            # a text layer cannot, so there an empty column is a blank)
+            return Observed(key, Number(None, 0.0, note="no cell read for it"), row.origin)
         return Observed(key, Number(None, 1.0, blank=True, note="blank"), row.origin, "")
     c = slot.cell
     conf = c.confidence * (_GUESSED_COLUMN_FACTOR if slot.guessed else 1.0)
@@ -296,8 +298,12 @@ class Matched:
 
 
 def match_tables(
-    sections: Sections, ident: Identification, settings: Settings | None = None
+    sections: Sections,
+    ident: Identification,
+    settings: Settings | None = None,
+    exact_text: bool = True,
 ) -> Matched:
+    """Canonical cells from the sections; ``exact_text`` when the reader cannot miss text."""
     cfg = Settings.resolve(settings)
     cells: dict[CellKey, Observed] = {}
     alts: dict[str, list[dict[CellKey, Observed]]] = {}
@@ -306,7 +312,9 @@ def match_tables(
     def put_row(table: str, spec_key: str, cols: Sequence[str], tr: TableRow, cands) -> None:
         options = [
             {
-                CellKey(table, spec_key, c): _observe(CellKey(table, spec_key, c), s, tr.row)
+                CellKey(table, spec_key, c): _observe(
+                    CellKey(table, spec_key, c), s, tr.row, exact_text
+                )
                 for c, s in zip(cols, cand, strict=True)
             }
             for cand in cands

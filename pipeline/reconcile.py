@@ -181,6 +181,7 @@ def _reconcile(
     # 4. final checks and statuses
     checks: list[Check] = []
     failing: list[Identity] = []
+    verified = {k for r in rules if _holds(r, values) for k in r.cells}
     for r in rules:
         h = _holds(r, values)
         checks.append(Check(r.name, bool(h), r.cells, None if h is not None else "undetermined"))
@@ -240,6 +241,9 @@ def _reconcile(
             and o.number.value is not None
             and o.number.confidence < cfg.unreadable_confidence
         ):
+            cells.append(_cell(k, read, Status.REVIEW, conf, origin, Reason.LOW_CONFIDENCE, None))
+        elif o is not None and conf < cfg.firm_confidence and k not in verified:
+            # a doubtful read that no identity vouches for: a person looks
             cells.append(_cell(k, read, Status.REVIEW, conf, origin, Reason.LOW_CONFIDENCE, None))
         else:
             cells.append(_cell(k, v, Status.OK, conf, origin, None, None))

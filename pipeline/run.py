@@ -90,7 +90,7 @@ def process(path: Path, source: str | None = None, settings: Settings | None = N
         ident = identify(sections, reading.rows)
         lap("identify")
         stage = "match"
-        matched = match_tables(sections, ident, settings)
+        matched = match_tables(sections, ident, settings, exact_text=reading.kind != "ocr")
         lap("match")
         stage = "reconcile"
         cells, checks = reconcile(ident, matched.cells, matched.alternatives, settings)

@@ -117,3 +117,20 @@ def test_missing_row_is_inferred_or_flagged_never_guessed() -> None:
     for row in ("granted", "unable_not_held"):
         for col in (NP, "commercial"):
             assert cells2[k(row, col)].status == "review" and cells2[k(row, col)].value is None
+
+
+def test_doubtful_read_without_an_identity_goes_to_review() -> None:
+    """Table 二 has no identity: a shaky OCR read there cannot be vouched for."""
+    v = consistent()
+    obs = observe(v)
+    key = CellKey("active_disclosure", "rules", "issued")
+    obs[key] = Observed(key, Number(1, 0.6))
+    cells = by_key(reconcile(IDENT, obs)[0])
+    assert (cells[key].value, cells[key].status, cells[key].reason) == (
+        1,
+        "review",
+        "low_confidence",
+    )
+    # the same shaky read inside a holding identity is vouched for
+    obs[k("granted")] = Observed(k("granted"), Number(3, 0.6))
+    assert by_key(reconcile(IDENT, obs)[0])[k("granted")].status == "ok"
