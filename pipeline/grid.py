@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from .pdfgrid import cluster
+
 Seg = tuple[float, float, float]  # position, start, end (pixels)
 
 
@@ -117,16 +119,6 @@ def _is_rule(v: Seg, hs: list[Seg], text: np.ndarray, dpi: float) -> bool:
     return total > 0 and clear * 2 >= total
 
 
-def _cluster(values: list[float], tol: float) -> list[float]:
-    groups: list[list[float]] = []
-    for v in sorted(values):
-        if groups and v - groups[-1][-1] <= tol:
-            groups[-1].append(v)
-        else:
-            groups.append([v])
-    return [sum(g) / len(g) for g in groups]
-
-
 def _covered(segs: list[Seg], pos: float, a: float, b: float, tol: float) -> bool:
     """Is there a rule at ``pos`` covering most of ``a..b``?"""
     need = 0.6 * (b - a)
@@ -172,8 +164,8 @@ def find_grids(
 
 def _grid(hs: list[Seg], vs: list[Seg], tol: float) -> Grid:
     """Atomic cells between all rule positions, merged where the rule between them is missing."""
-    xs = _cluster([v[0] for v in vs] + [min(h[1] for h in hs), max(h[2] for h in hs)], tol * 1.5)
-    ys = _cluster([h[0] for h in hs] + [min(v[1] for v in vs), max(v[2] for v in vs)], tol * 1.5)
+    xs = cluster([v[0] for v in vs] + [min(h[1] for h in hs), max(h[2] for h in hs)], tol * 1.5)
+    ys = cluster([h[0] for h in hs] + [min(v[1] for v in vs), max(v[2] for v in vs)], tol * 1.5)
     nr, nc = len(ys) - 1, len(xs) - 1
     parent = list(range(max(nr * nc, 0)))
 

@@ -28,6 +28,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from .hashing import sha256_of
+
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in the image's pixels
 MODEL_DIR_ENV = "GONGKAI_OCR_MODEL_DIR"
 ENGINE_ENV = "GONGKAI_OCR_ENGINE"
@@ -114,12 +116,7 @@ def find_models(model_dir: str | Path | None = None) -> ModelFiles:
     return files
 
 
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+sha256 = sha256_of  # the manifest's check: models/README.md
 
 
 def _bgr(img: np.ndarray) -> np.ndarray:

@@ -95,7 +95,8 @@ def _merge(segs: list[_Seg]) -> list[_Seg]:
     return out
 
 
-def _cluster(values: Iterable[float], tol: float = 2.5) -> list[float]:
+def cluster(values: Iterable[float], tol: float = 2.5) -> list[float]:
+    """Positions closer than ``tol`` are one position: their mean."""
     out: list[list[float]] = []
     for v in sorted(values):
         if out and v - out[-1][-1] <= tol:
@@ -140,8 +141,8 @@ def tables(page_no: int, drawings: list[dict]) -> list[Table]:
 
 def _grid(page_no: int, hs: list[_Seg], vs: list[_Seg]) -> Table:
     """Atomic cells between all rule positions, merged where the rule between them is missing."""
-    xs = _cluster([v[0] for v in vs] + [min(h[1] for h in hs), max(h[2] for h in hs)])
-    ys = _cluster([h[0] for h in hs] + [min(v[1] for v in vs), max(v[2] for v in vs)])
+    xs = cluster([v[0] for v in vs] + [min(h[1] for h in hs), max(h[2] for h in hs)])
+    ys = cluster([h[0] for h in hs] + [min(v[1] for v in vs), max(v[2] for v in vs)])
     nr, nc = len(ys) - 1, len(xs) - 1
     parent = list(range(nr * nc))
     for i in range(nr):

@@ -7,11 +7,11 @@ Each file's failure is recorded with the stage it happened in; the batch goes on
 
 from __future__ import annotations
 
-import hashlib
 import time
 from pathlib import Path
 
 from .config import Settings
+from .hashing import sha256_of
 from .identify import identify, split_sections
 from .match import match_tables
 from .pdftext import NeedsOCR, read_pdf
@@ -52,16 +52,8 @@ def _read_scan(path: Path, why: str) -> Reading:
     try:
         from .scan import read_scan
     except ImportError as e:
-        raise NeedsOCR(f"{why}; OCR is not installed (pip install 'gongkai[ocr]'): {e}") from e
+        raise NeedsOCR(f"{why}; the OCR reader could not be loaded: {e}") from e
     return read_scan(path)
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def process(path: Path, source: str | None = None, settings: Settings | None = None) -> DocResult:
