@@ -30,7 +30,7 @@ from .taxonomy import (
     RowSpec,
     application_rows,
 )
-from .types import CellKey, CellText, Identification, Number, Observed, Origin, Row
+from .types import CellKey, CellText, Identification, Number, Observed, Row
 
 # a value whose column is only guessed is no better than unreadable: a consistent shift
 # of every row would satisfy all the identities, so they cannot vouch for it
@@ -375,7 +375,3 @@ def _review_values(rows: Sequence[Row]) -> tuple[list[CellText], Row] | None:
         values = list(best.values)
         return values, best.row
     return values, numeric[0].row
-
-
-def origin_of(obs: Observed) -> Origin:
-    return obs.origin

@@ -149,34 +149,7 @@ def _reconcile(
     values: dict[CellKey, Value | None] = {k: (None if k in free else start[k]) for k in keys}
 
     # 3. propagate: an identity with one free cell left determines it
-    determined: dict[CellKey, Value] = {}
-    changed = True
-    while changed:
-        changed = False
-        for r in rules:
-            open_cells = [k for k in r.cells if values.get(k) is None]
-            if len(open_cells) == 1:
-                k = open_cells[0]
-                v = _solve_for(r, k, values)
-                if v is not None and v >= -_TOL:
-                    values[k] = determined[k] = _clean(v)
-                    changed = True
-            elif len(open_cells) > 1:
-                # all open cells on one side and the rest already balanced: all zero
-                side = (
-                    set(r.lhs)
-                    if all(k in r.lhs for k in open_cells)
-                    else (set(r.rhs) if all(k in r.rhs for k in open_cells) else None)
-                )
-                if side is None:
-                    continue
-                other = r.rhs if side == set(r.lhs) else r.lhs
-                known_side = [k for k in side if values.get(k) is not None]
-                so, sk = _sum(other, values), _sum(known_side, values)
-                if so is not None and sk is not None and abs(so - sk) < _TOL:
-                    for k in open_cells:
-                        values[k] = determined[k] = 0
-                    changed = True
+    determined = _propagate(rules, values)
 
     # 4. final checks and statuses
     checks: list[Check] = []
@@ -248,6 +221,37 @@ def _reconcile(
         else:
             cells.append(_cell(k, v, Status.OK, conf, origin, None, None))
     return cells, checks
+
+
+def _propagate(rules: list[Identity], values: dict[CellKey, Value | None]) -> dict[CellKey, Value]:
+    """Fill open cells (``None`` in ``values``, in place) that the identities determine.
+
+    An identity with one open cell determines it; one whose open cells all stand on one
+    side, with the rest already balanced, makes them all zero (counts are not negative).
+    """
+    determined: dict[CellKey, Value] = {}
+    changed = True
+    while changed:
+        changed = False
+        for r in rules:
+            open_cells = [k for k in r.cells if values.get(k) is None]
+            if len(open_cells) == 1:
+                k = open_cells[0]
+                v = _solve_for(r, k, values)
+                if v is not None and v >= -_TOL:
+                    values[k] = determined[k] = _clean(v)
+                    changed = True
+            elif open_cells and (
+                all(k in r.lhs for k in open_cells) or all(k in r.rhs for k in open_cells)
+            ):
+                side, other = (r.lhs, r.rhs) if open_cells[0] in r.lhs else (r.rhs, r.lhs)
+                so = _sum(other, values)
+                sk = _sum([k for k in side if values.get(k) is not None], values)
+                if so is not None and sk is not None and abs(so - sk) < _TOL:
+                    for k in open_cells:
+                        values[k] = determined[k] = 0
+                    changed = True
+    return determined
 
 
 def _same(a: Value, b: Value) -> bool:

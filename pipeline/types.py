@@ -74,7 +74,6 @@ class Reason(StrEnum):
     UNREADABLE = "unreadable"
     NOT_FOUND = "not_found"
     UNDETERMINED = "undetermined"
-    AMBIGUOUS_COLUMNS = "ambiguous_columns"
 
 
 @dataclass(frozen=True)
