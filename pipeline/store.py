@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from .types import DocResult, Status
 
@@ -42,14 +43,14 @@ CREATE TABLE IF NOT EXISTS cells (
     tbl TEXT NOT NULL,
     row_key TEXT NOT NULL,
     col_key TEXT NOT NULL,
-    value REAL,
+    value DOUBLE PRECISION,
     status TEXT NOT NULL,
-    confidence REAL NOT NULL,
+    confidence DOUBLE PRECISION NOT NULL,
     page INTEGER,
-    x0 REAL, y0 REAL, x1 REAL, y1 REAL,
+    x0 DOUBLE PRECISION, y0 DOUBLE PRECISION, x1 DOUBLE PRECISION, y1 DOUBLE PRECISION,
     line INTEGER,
     reason TEXT,
-    suggestion REAL,
+    suggestion DOUBLE PRECISION,
     UNIQUE (document_id, tbl, row_key, col_key)
 );
 CREATE INDEX IF NOT EXISTS cells_document ON cells(document_id);
@@ -144,7 +145,7 @@ class Store:
             corrected = self._corrected(old[0]) if old else {}
             if old:
                 self._db.execute("DELETE FROM documents WHERE id = ?", (old[0],))
-            cur = self._db.execute(
+            self._db.execute(
                 "INSERT INTO documents (sha256, source, status, template, applications_layout,"
                 " organ, year, reader, pages, error_stage, error_message, warnings, processed_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -164,16 +165,24 @@ class Store:
                     datetime.now(UTC).isoformat(timespec="seconds"),
                 ),
             )
-            doc_id = cur.lastrowid
+            doc_id = self._db.execute(
+                "SELECT id FROM documents WHERE sha256 = ?", (r.sha256,)
+            ).fetchone()[0]
             rows = []
             for c in r.cells:
                 key = (c.key.table, c.key.row, c.key.col)
-                value, status, reason = corrected.get(key, (c.value, str(c.status), c.reason))
+                kept = corrected.pop(key, None)
+                value, status, reason = (
+                    (kept[3], kept[4], kept[12]) if kept else (c.value, str(c.status), c.reason)
+                )
                 bbox = c.origin.bbox or (None, None, None, None)
                 rows.append(
                     (doc_id, *key, value, status, c.confidence, c.origin.page, *bbox,
                      c.origin.line, reason, c.suggestion)
                 )  # fmt: skip
+            # a corrected cell this run did not produce (a failed re-run, another layout)
+            # is kept as it was: a reviewer's work is never dropped by re-extraction
+            rows.extend((doc_id, *old) for old in corrected.values())
             self._db.executemany(
                 "INSERT INTO cells (document_id, tbl, row_key, col_key, value, status, confidence,"
                 " page, x0, y0, x1, y1, line, reason, suggestion)"
@@ -185,13 +194,15 @@ class Store:
                 [(doc_id, ch.identity, int(ch.holds), ch.detail) for ch in r.checks],
             )
 
-    def _corrected(self, doc_id: int) -> dict[tuple[str, str, str], tuple]:
+    def _corrected(self, doc_id: int) -> dict[tuple[str, str, str], tuple[Any, ...]]:
+        """The document's corrected cells: whole rows, in the cells INSERT's column order."""
         rows = self._db.execute(
-            "SELECT tbl, row_key, col_key, value, status, reason FROM cells"
-            " WHERE document_id = ? AND status = ?",
+            "SELECT tbl, row_key, col_key, value, status, confidence, page,"
+            " x0, y0, x1, y1, line, reason, suggestion FROM cells"
+            " WHERE document_id = ? AND status = ? ORDER BY id",
             (doc_id, str(Status.CORRECTED)),
         ).fetchall()
-        return {(t, r, c): (v, s, reason) for t, r, c, v, s, reason in rows}
+        return {(r[0], r[1], r[2]): tuple(r) for r in rows}
 
     def correct(self, sha256: str, table: str, row: str, col: str, value: float) -> None:
         """A reviewer's correction of one cell."""
@@ -227,9 +238,11 @@ class Store:
 
     def summary(self) -> dict[str, int]:
         docs, failed = self._db.execute(
-            "SELECT count(*), coalesce(sum(status = 'failed'), 0) FROM documents"
+            "SELECT count(*), coalesce(sum(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0)"
+            " FROM documents"
         ).fetchone()
         cells, review = self._db.execute(
-            "SELECT count(*), coalesce(sum(status = 'review'), 0) FROM cells"
+            "SELECT count(*), coalesce(sum(CASE WHEN status = 'review' THEN 1 ELSE 0 END), 0)"
+            " FROM cells"
         ).fetchone()
         return {"documents": docs, "failed": failed, "cells": cells, "review_cells": review}

@@ -58,6 +58,29 @@ def test_rerun_replaces_and_keeps_corrections(tmp_path: Path, result: DocResult)
     assert (fixed.value, fixed.status) == (2, "corrected")
 
 
+def test_corrections_survive_a_rerun_that_lacks_them(tmp_path: Path, result: DocResult) -> None:
+    """A failed (or differently laid out) re-run must not drop a reviewer's work."""
+    failed = DocResult(result.source, result.sha256, "failed", error=ErrorItem("read", "flaky"))
+    with open_store(tmp_path / "g.sqlite") as store:
+        store.save(result)
+        store.correct(result.sha256, "applications", "granted", "total", 2)
+        store.save(failed)
+        (kept,) = store.cells(result.sha256)
+        assert (kept.table, kept.row, kept.col, kept.value, kept.status) == (
+            "applications",
+            "granted",
+            "total",
+            2,
+            "corrected",
+        )
+        store.save(result)
+        cells = store.cells(result.sha256)
+    assert len(cells) == len(result.cells)
+    assert [(c.row, c.col, c.value) for c in cells if c.status == "corrected"] == [
+        ("granted", "total", 2)
+    ]
+
+
 def test_failed_document_is_stored(tmp_path: Path) -> None:
     failed = DocResult("bad.pdf", "ab" * 32, "failed", error=ErrorItem("read", "BadPDF: not a PDF"))
     with open_store(tmp_path / "g.sqlite") as store:
