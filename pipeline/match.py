@@ -309,7 +309,9 @@ def match_tables(
     alts: dict[str, list[dict[CellKey, Observed]]] = {}
     warnings: list[str] = []
 
-    def put_row(table: str, spec_key: str, cols: Sequence[str], tr: TableRow, cands) -> None:
+    def put_row(
+        table: str, spec_key: str, cols: Sequence[str], tr: TableRow, cands: list[list[Slot]]
+    ) -> None:
         options = [
             {
                 CellKey(table, spec_key, c): _observe(

@@ -154,11 +154,13 @@ def _reconcile(
     # 4. final checks and statuses
     checks: list[Check] = []
     failing: list[Identity] = []
-    verified = {k for r in rules if _holds(r, values) for k in r.cells}
+    verified: set[CellKey] = set()  # cells of identities that hold
     for r in rules:
         h = _holds(r, values)
         checks.append(Check(r.name, bool(h), r.cells, None if h is not None else "undetermined"))
-        if h is False:
+        if h:
+            verified.update(r.cells)
+        elif h is False:
             failing.append(r)
     in_failing: dict[CellKey, Identity] = {}
     culprit = _culprit(failing, rules, values)

@@ -90,8 +90,7 @@ def process(path: Path, source: str | None = None, settings: Settings | None = N
     except Exception as e:  # noqa: BLE001 - recorded per file, the batch goes on
         return DocResult(src, digest, "failed", error=ErrorItem(stage, f"{type(e).__name__}: {e}"))
     review = sum(c.status == Status.REVIEW for c in cells)
-    found = sum(1 for w in matched.warnings if "not found" in w)
-    status = "partial" if found or review else "ok"
+    status = "partial" if matched.warnings or review else "ok"  # warnings: parts not found
     return DocResult(
         src,
         digest,

@@ -13,8 +13,6 @@ from .types import CellKey
 APPLICATIONS = "applications"
 ACTIVE = "active_disclosure"
 REVIEW = "review_litigation"
-TABLES = (ACTIVE, APPLICATIONS, REVIEW)
-TEMPLATES = ("2019", "2021")
 
 
 @dataclass(frozen=True)
@@ -134,9 +132,8 @@ REVIEW_RESULTS = ("upheld", "corrected", "other", "pending", "total")
 REVIEW_COLS = tuple(f"{g}_{r}" for g in REVIEW_GROUPS for r in REVIEW_RESULTS)
 REVIEW_ROW = "counts"
 
-# Values that may be signed or fractional; everything else is a non-negative count.
+# Values that may be negative (本年增/减); everything else is a count.
 SIGNED_COLS = frozenset({"change"})
-AMOUNT_COLS = frozenset({"amount"})
 
 
 def application_rows(layout: str) -> tuple[RowSpec, ...]:
