@@ -9,8 +9,8 @@
 from collections import Counter
 from pathlib import Path
 
+from pipeline.model.records import Status
 from pipeline.run import collect, process
-from pipeline.types import Status
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 results = [process(p) for p in collect([SAMPLES])]

@@ -12,7 +12,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from .run import SCAN_STAGES, STAGES, process
+from pipeline.model.records import DocStatus
+from pipeline.run import SCAN_STAGES, STAGES, process
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ def bench(paths: list[Path], repeat: int = 3) -> BenchResult:
     for path in paths:
         process(path)  # warm-up
         runs = [process(path) for _ in range(repeat)]
-        if runs[0].status == "failed":
+        if runs[0].status == DocStatus.FAILED:
             failed.append(f"{path.name}: {runs[0].error}")
             continue
         pages += runs[0].pages or 1

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import click
 
-from .bench import bench
-from .export import write_json
-from .run import collect, process
-from .store import open_store
-from .types import Status
+from pipeline.bench import bench
+from pipeline.model.records import DocStatus, Status
+from pipeline.run import collect, process
+from pipeline.store.export import write_json
+from pipeline.store.sqlite import open_store
 
 log = logging.getLogger("gongkai")
 
@@ -55,7 +55,7 @@ def extract(paths: tuple[Path, ...], out_dir: Path, db_url: str | None) -> None:
             review = sum(c.status == Status.REVIEW for c in result.cells)
             n_cells += len(result.cells)
             n_review += review
-            if result.status == "failed":
+            if result.status == DocStatus.FAILED:
                 n_failed += 1
                 assert result.error is not None
                 log.error("%s: failed at %s: %s", f, result.error.stage, result.error.message)

@@ -10,50 +10,17 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from .config import Settings
-from .hashing import sha256_of
-from .identify import identify, split_sections
-from .match import match_tables
-from .pdftext import NeedsOCR, read_pdf
-from .reconcile import reconcile
-from .textread import read_text
-from .types import DocResult, ErrorItem, Reading, Status
+from pipeline.hashing import sha256_of
+from pipeline.model.config import Settings
+from pipeline.model.records import DocResult, DocStatus, ErrorItem, ReaderKind, Stage, Status
+from pipeline.read.route import SUFFIXES, read
+from pipeline.recover.identify import identify, split_sections
+from pipeline.recover.match import match_tables
+from pipeline.recover.reconcile import reconcile
 
-STAGES = ("read", "identify", "match", "reconcile", "store")
+STAGES = tuple(str(s) for s in Stage)
 # the scan reader's own stages, timed inside "read"
 SCAN_STAGES = ("render", "prepare", "grid", "ocr")
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
-SUFFIXES = {".txt": "text", ".pdf": "pdf", **{s: "image" for s in IMAGE_SUFFIXES}}
-
-
-class UnsupportedInput(Exception):
-    """The file's type is not one gongkai reads."""
-
-
-def read(path: Path) -> Reading:
-    """The reader for the file: text extraction, PDF text layer, or OCR where that fails."""
-    kind = SUFFIXES.get(path.suffix.lower())
-    if kind == "text":
-        return read_text(path)
-    if kind == "pdf":
-        try:
-            return read_pdf(path)
-        except NeedsOCR as e:
-            return _read_scan(path, str(e))
-    if kind == "image":
-        return _read_scan(path, "an image file")
-    raise UnsupportedInput(
-        f"unsupported file type {path.suffix or '(none)'!r}: "
-        f"expected .txt, .pdf or an image ({', '.join(IMAGE_SUFFIXES)})"
-    )
-
-
-def _read_scan(path: Path, why: str) -> Reading:
-    try:
-        from .scan import read_scan
-    except ImportError as e:
-        raise NeedsOCR(f"{why}; the OCR reader could not be loaded: {e}") from e
-    return read_scan(path)
 
 
 def process(path: Path, source: str | None = None, settings: Settings | None = None) -> DocResult:
@@ -62,8 +29,10 @@ def process(path: Path, source: str | None = None, settings: Settings | None = N
     try:
         digest = sha256_of(path)
     except OSError as e:
-        return DocResult(src, "", "failed", error=ErrorItem("read", f"cannot read file: {e}"))
-    stage = "read"
+        return DocResult(
+            src, "", DocStatus.FAILED, error=ErrorItem(Stage.READ, f"cannot read file: {e}")
+        )
+    stage = Stage.READ
     timings: list[tuple[str, float]] = []
     t0 = time.perf_counter()
 
@@ -77,20 +46,22 @@ def process(path: Path, source: str | None = None, settings: Settings | None = N
         reading = read(path)
         lap("read")
         timings += reading.timings
-        stage = "identify"
+        stage = Stage.IDENTIFY
         sections = split_sections(reading.rows)
         ident = identify(sections, reading.rows)
         lap("identify")
-        stage = "match"
-        matched = match_tables(sections, ident, settings, exact_text=reading.kind != "ocr")
+        stage = Stage.MATCH
+        matched = match_tables(sections, ident, settings, exact_text=reading.kind != ReaderKind.OCR)
         lap("match")
-        stage = "reconcile"
+        stage = Stage.RECONCILE
         cells, checks = reconcile(ident, matched.cells, matched.alternatives, settings)
         lap("reconcile")
     except Exception as e:  # noqa: BLE001 - recorded per file, the batch goes on
-        return DocResult(src, digest, "failed", error=ErrorItem(stage, f"{type(e).__name__}: {e}"))
+        error = ErrorItem(stage, f"{type(e).__name__}: {e}")
+        return DocResult(src, digest, DocStatus.FAILED, error=error)
     review = sum(c.status == Status.REVIEW for c in cells)
-    status = "partial" if matched.warnings or review else "ok"  # warnings: parts not found
+    # warnings: parts not found
+    status = DocStatus.PARTIAL if matched.warnings or review else DocStatus.OK
     return DocResult(
         src,
         digest,

@@ -19,7 +19,7 @@ import pymupdf
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
-from pipeline.taxonomy import (  # noqa: E402
+from pipeline.model.taxonomy import (  # noqa: E402
     ACTIVE_ROWS,
     application_rows,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.config import InvalidSettings, Settings
+from pipeline.model.config import InvalidSettings, Settings
 
 
 def test_resolve() -> None:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.export import write_json
 from pipeline.run import process
+from pipeline.store.export import write_json
 
 from .conftest import DEVSET
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.export import result_json
+from pipeline.model.taxonomy import APP_COL_KEYS
 from pipeline.run import process
-from pipeline.taxonomy import APP_COL_KEYS
+from pipeline.store.export import result_json
 
 from .conftest import GOLDEN, ROOT, SAMPLES
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pipeline.identify import identify, split_sections, title_organ_year
-from pipeline.match import align_rows, header_centers, join_detached, place, split_row
-from pipeline.taxonomy import APPLICATIONS, application_rows
-from pipeline.textread import parse_lines
-from pipeline.types import CellText, Origin, Row
+from pipeline.model.records import CellText, Origin, Row
+from pipeline.model.taxonomy import APPLICATIONS, application_rows
+from pipeline.read.text import parse_lines
+from pipeline.recover.identify import identify, split_sections, title_organ_year
+from pipeline.recover.match import align_rows, header_centers, join_detached, place, split_row
 
 
 def row(*cells: str) -> Row:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.numbers import is_blank, looks_numeric, parse_number
+from pipeline.model.numbers import is_blank, looks_numeric, parse_number
 
 
 @pytest.mark.parametrize(

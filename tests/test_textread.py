@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.textread import EmptyInput, UndecodableText, parse_lines, read_text
+from pipeline.read.text import EmptyInput, UndecodableText, parse_lines, read_text
 
 
 def texts(rows) -> list[list[str]]:

@@ -1,7 +1,7 @@
 """Words of a born-digital PDF page, rebuilt from its characters, and joined into lines.
 
-Shared by the ruled-table grid (:mod:`pipeline.pdfgrid`) and the borderless rows
-(:mod:`pipeline.pdfborderless`), with the patterns of a number and of a numbered label.
+Shared by the ruled-table grid (:mod:`pipeline.read.pdf.ruled`) and the borderless rows
+(:mod:`pipeline.read.pdf.borderless`), with the patterns of a number and of a numbered label.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pymupdf
 
-from .types import BBox
+from pipeline.model.records import BBox
 
 # a standalone number (a table value) and the number that starts a label ("3." "（三）")
 NUM = re.compile(r"^[增减+\-−－]?\s?\d[\d,，]*(?:[.．]\d+)?\s?(?:%|％|元|万元)?$")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .types import Number
+from pipeline.model.records import Number
 
 # confidences of the repairs; a clean digit string keeps the reader's own confidence
 _CONF_LEADING_ZEROS = 0.9

@@ -8,9 +8,9 @@ centred on. A line elsewhere is one cell, or one cell per run of text where it h
 gaps (a table header); page numbers are dropped. A text layer that is absent or garbage
 raises :class:`NeedsOCR` instead of being read as nonsense.
 
-This module opens the PDF and runs the page loop; the work is done in
-:mod:`pipeline.pdfwords` (words from characters), :mod:`pipeline.pdfgrid` (ruled tables),
-:mod:`pipeline.pdfborderless` (text outside them) and :mod:`pipeline.textlayer` (checks).
+This module opens the PDF and runs the page loop; the work is done in its siblings:
+``words`` (words from characters), ``ruled`` (ruled tables), ``borderless`` (text
+outside them) and ``textlayer`` (checks).
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pymupdf
 
-from .pdfborderless import free_text
-from .pdfgrid import Table, fill, stitch, table_rows, tables
-from .pdfwords import Word, page_words
-from .textlayer import missing_tables, unusable_pages
-from .types import Reading, Row
+from pipeline.model.records import ReaderKind, Reading, Row
+from pipeline.read.pdf.borderless import free_text
+from pipeline.read.pdf.ruled import Table, fill, stitch, table_rows, tables
+from pipeline.read.pdf.textlayer import missing_tables, unusable_pages
+from pipeline.read.pdf.words import Word, page_words
 
 
 class NeedsOCR(Exception):
@@ -41,7 +41,7 @@ class Encrypted(Exception):
 def _check_text(path: Path, doc: pymupdf.Document, texts: list[str]) -> tuple[set[int], list[str]]:
     """Raise unless the tables can be read from the text layer; else the pages to skip.
 
-    Unusable pages (see :func:`pipeline.textlayer.unusable_pages`) only matter when the
+    Unusable pages (see :func:`pipeline.read.pdf.textlayer.unusable_pages`) only matter when the
     text of the others lacks the tables.
     """
     unusable, empty = unusable_pages(doc, texts)
@@ -106,7 +106,9 @@ def read_pdf(path: Path) -> Reading:
         heights = [doc[i].rect.height for i in range(doc.page_count)]
     finally:
         doc.close()
-    return Reading("pdf", _rows(words, drawings, skip, heights), len(heights), tuple(notes))
+    return Reading(
+        ReaderKind.PDF, _rows(words, drawings, skip, heights), len(heights), tuple(notes)
+    )
 
 
 def _rows(

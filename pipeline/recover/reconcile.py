@@ -9,11 +9,21 @@ where a single cell explains the failures.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
-from .config import Settings
-from .taxonomy import Identity, canonical_keys, identities
-from .types import Cell, CellKey, Check, Identification, Number, Observed, Origin, Reason, Status
+from pipeline.model.config import Settings
+from pipeline.model.records import (
+    Cell,
+    CellKey,
+    Check,
+    Identification,
+    Number,
+    Observed,
+    Origin,
+    Reason,
+    Status,
+)
+from pipeline.model.taxonomy import Identity, canonical_keys, identities
 
 _INFERRED_CONFIDENCE = 0.95
 _TOL = 1e-6
@@ -57,7 +67,7 @@ def _clean(v: Value) -> Value:
 def reconcile(
     ident: Identification,
     observed: Mapping[CellKey, Observed],
-    alternatives: Mapping[str, list[dict[CellKey, Observed]]] | None = None,
+    alternatives: Mapping[str, Sequence[Mapping[CellKey, Observed]]] | None = None,
     settings: Settings | None = None,
 ) -> tuple[list[Cell], list[Check]]:
     cfg = Settings.resolve(settings)
@@ -70,11 +80,11 @@ def reconcile(
 
 
 def _choose(
-    options: list[dict[CellKey, Observed]],
+    options: Sequence[Mapping[CellKey, Observed]],
     obs: Mapping[CellKey, Observed],
     rules: list[Identity],
     cfg: Settings,
-) -> dict[CellKey, Observed]:
+) -> Mapping[CellKey, Observed]:
     """Pick the placement of an over-full row that the identities accept; flag a tie."""
     if all(_values_equal(options[0], o) for o in options[1:]):
         return options[0]
@@ -317,6 +327,6 @@ def _cell(
         status=status,
         confidence=round(float(confidence), 4),
         origin=origin or Origin(),
-        reason=str(reason) if reason else None,
+        reason=reason,
         suggestion=suggestion,
     )

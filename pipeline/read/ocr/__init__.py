@@ -2,7 +2,7 @@
 
 The scan reader finds cells itself (ruling lines), so it mostly needs *recognition only*
 on batches of tight crops; detection is only for the few places nothing else gives
-boxes. Backends import their heavy dependencies lazily: ``import pipeline.ocr`` works
+boxes. Backends import their heavy dependencies lazily: ``import pipeline.read.ocr`` works
 without rapidocr installed, and tests replay recorded outputs with :class:`ReplayEngine`.
 
 Models are never downloaded: the default PP-OCRv6 tiny det/rec ONNX files come from the
@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .hashing import sha256_of
+from pipeline.hashing import sha256_of
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in the image's pixels
 MODEL_DIR_ENV = "GONGKAI_OCR_MODEL_DIR"

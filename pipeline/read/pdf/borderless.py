@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from .pdfwords import ENUM, NUM, Word, is_wide, lines_of, union
-from .types import CellText, Origin, Row
+from pipeline.model.records import CellText, Origin, Row
+from pipeline.read.pdf.words import ENUM, NUM, Word, is_wide, lines_of, union
 
 
 def _frags(line: list[Word]) -> list[Word]:

@@ -4,7 +4,8 @@ Long thin runs of ink survive an opening with a long line-shaped kernel; text do
 Each surviving run is a rule segment; segments that cross at least two segments of the
 other direction belong to a table (a stroke inside a cell touches no rule). Rules
 positions give the bands; a missing rule between two atomic cells merges them, which
-is how spans (merged labels, header groups) are found. Same grid model as pdftext's.
+is how spans (merged labels, header groups) are found. Same grid model as the PDF
+reader's (:mod:`pipeline.read.pdf.ruled`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from .pdfgrid import cluster
+from pipeline.read.pdf.ruled import cluster
 
 Seg = tuple[float, float, float]  # position, start, end (pixels)
 

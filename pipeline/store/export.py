@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .types import Cell, DocResult
+from pipeline.model.records import Cell, DocResult
 
 
 def _round(v: float) -> float:

@@ -10,10 +10,48 @@ after it (identify, match, reconcile, store) is shared.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 BBox = tuple[float, float, float, float]
+
+
+class ReaderKind(StrEnum):
+    """Which reader saw the file."""
+
+    TEXT = "text"  # a text extraction (.txt)
+    PDF = "pdf"  # the text layer and vector rules of a born-digital PDF
+    OCR = "ocr"  # page images recognised by an OCR engine
+
+
+class Template(StrEnum):
+    """The official template of the report (tables.md): told by table 二's headers."""
+
+    T2019 = "2019"  # reports on 2019 and 2020
+    T2021 = "2021"  # reports on 2021 on
+
+
+class Layout(StrEnum):
+    """How table 三 prints （六）其他处理: one row (2019) or three rows (2021)."""
+
+    ONE_ROW = "2019"
+    THREE_ROWS = "2021"
+
+
+class DocStatus(StrEnum):
+    OK = "ok"  # every table found, no cell to review
+    PARTIAL = "partial"  # cells to review, or a part not found (see warnings)
+    FAILED = "failed"  # nothing extracted: see error
+
+
+class Stage(StrEnum):
+    """The stages a file passes through, in order (run.py); an error names one."""
+
+    READ = "read"
+    IDENTIFY = "identify"
+    MATCH = "match"
+    RECONCILE = "reconcile"
+    STORE = "store"
 
 
 @dataclass(frozen=True)
@@ -53,7 +91,7 @@ class Row:
 class Reading:
     """What one reader saw in one file: the waist of the hourglass."""
 
-    kind: str  # "text" | "pdf" | "ocr"
+    kind: ReaderKind
     rows: tuple[Row, ...]
     pages: int | None = None
     notes: tuple[str, ...] = ()
@@ -112,7 +150,7 @@ class Cell:
     status: Status
     confidence: float
     origin: Origin = Origin()
-    reason: str | None = None
+    reason: Reason | None = None
     suggestion: float | int | None = None
 
 
@@ -126,15 +164,15 @@ class Check:
 
 @dataclass(frozen=True)
 class Identification:
-    template: str  # "2019" | "2021"
-    applications_layout: str  # "2019" | "2021"
+    template: Template
+    applications_layout: Layout
     organ: str | None
     year: int | None
 
 
 @dataclass(frozen=True)
 class ErrorItem:
-    stage: str
+    stage: Stage
     message: str
 
 
@@ -144,12 +182,12 @@ class DocResult:
 
     source: str
     sha256: str
-    status: str  # "ok" | "partial" | "failed"
+    status: DocStatus
     identification: Identification | None = None
     cells: tuple[Cell, ...] = ()
     checks: tuple[Check, ...] = ()
     error: ErrorItem | None = None
-    warnings: tuple[str, ...] = field(default_factory=tuple)
-    reader: str | None = None
+    warnings: tuple[str, ...] = ()
+    reader: ReaderKind | None = None
     pages: int | None = None
     timings: tuple[tuple[str, float], ...] = ()  # seconds per stage, for the benchmark

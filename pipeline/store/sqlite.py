@@ -15,7 +15,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from .types import DocResult, Status
+from pipeline.model.records import DocResult, Status
 
 SCHEMA_VERSION = 1
 

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import re
 import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from rapidfuzz import fuzz
 
-from .config import Settings
-from .identify import Sections, norm
-from .numbers import is_blank, looks_numeric, parse_number
-from .taxonomy import (
+from pipeline.model.config import Settings
+from pipeline.model.numbers import is_blank, looks_numeric, parse_number
+from pipeline.model.records import CellKey, CellText, Identification, Number, Observed, Row
+from pipeline.model.taxonomy import (
     ACTIVE,
     ACTIVE_ROWS,
     APP_COL_KEYS,
@@ -30,7 +31,7 @@ from .taxonomy import (
     RowSpec,
     application_rows,
 )
-from .types import CellKey, CellText, Identification, Number, Observed, Row
+from pipeline.recover.identify import Sections, norm
 
 # a value whose column is only guessed is no better than unreadable: a consistent shift
 # of every row would satisfy all the identities, so they cannot vouch for it
@@ -292,8 +293,8 @@ def _observe(key: CellKey, slot: Slot, row: Row, exact: bool) -> Observed:
 class Matched:
     """Observed cells per canonical key; a key with several candidates awaits the identities."""
 
-    cells: dict[CellKey, Observed]
-    alternatives: dict[str, list[dict[CellKey, Observed]]]
+    cells: Mapping[CellKey, Observed]
+    alternatives: Mapping[str, tuple[Mapping[CellKey, Observed], ...]]
     warnings: tuple[str, ...]
 
 
@@ -357,7 +358,8 @@ def match_tables(
         values, row = review
         cands = place(values, len(REVIEW_COLS), None)
         put_row(REVIEW, REVIEW_ROW, REVIEW_COLS, TableRow("", tuple(values), row), cands)
-    return Matched(cells, alts, tuple(warnings))
+    frozen_alts = {k: tuple(MappingProxyType(o) for o in v) for k, v in alts.items()}
+    return Matched(MappingProxyType(cells), MappingProxyType(frozen_alts), tuple(warnings))
 
 
 def _review_values(rows: Sequence[Row]) -> tuple[list[CellText], Row] | None:

@@ -10,10 +10,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
-from .taxonomy import ACTIVE, ACTIVE_HEADER_2019, ACTIVE_HEADER_2021, APPLICATIONS, REVIEW
-from .types import Identification, Row
+from pipeline.model.records import Identification, Layout, Row, Template
+from pipeline.model.taxonomy import (
+    ACTIVE,
+    ACTIVE_HEADER_2019,
+    ACTIVE_HEADER_2021,
+    APPLICATIONS,
+    REVIEW,
+)
 
 
 class NotAReport(Exception):
@@ -47,7 +55,7 @@ def norm(text: str) -> str:
 
 @dataclass(frozen=True)
 class Sections:
-    tables: dict[str, tuple[Row, ...]]
+    tables: Mapping[str, tuple[Row, ...]]  # read-only: a MappingProxyType
     prose: tuple[Row, ...]
 
 
@@ -84,7 +92,7 @@ def split_sections(rows: tuple[Row, ...]) -> Sections:
                     break
         tables[table] = rows[start:end]
     first = order[0][1] if order else len(rows)
-    return Sections(tables, rows[:first])
+    return Sections(MappingProxyType(tables), rows[:first])
 
 
 def identify(sections: Sections, all_rows: tuple[Row, ...]) -> Identification:
@@ -99,28 +107,28 @@ def identify(sections: Sections, all_rows: tuple[Row, ...]) -> Identification:
     return Identification(template, layout, organ, year)
 
 
-def _template(sections: Sections, year: int | None) -> str:
+def _template(sections: Sections, year: int | None) -> Template:
     text = "".join(norm(r.text) for r in sections.tables.get(ACTIVE, ()))
     v21 = sum(w in text for w in ACTIVE_HEADER_2021)
     v19 = sum(w in text for w in ACTIVE_HEADER_2019)
     v19 += ("其他对外管理服务" in text) + ("集中采购" in text)
     if v21 != v19:
-        return "2021" if v21 > v19 else "2019"
+        return Template.T2021 if v21 > v19 else Template.T2019
     app = "".join(norm(r.text) for r in sections.tables.get(APPLICATIONS, ()))
     if "逾期不补正" in app or "收费通知" in app:
-        return "2021"
+        return Template.T2021
     if year is not None:
-        return "2021" if year >= 2021 else "2019"
-    return "2021"
+        return Template.T2021 if year >= 2021 else Template.T2019
+    return Template.T2021
 
 
-def _layout(sections: Sections, template: str) -> str:
+def _layout(sections: Sections, template: Template) -> Layout:
     app = "".join(norm(r.text) for r in sections.tables.get(APPLICATIONS, ()))
     if "逾期不补正" in app or "收费通知" in app or "缴纳费用" in app:
-        return "2021"
+        return Layout.THREE_ROWS
     if "其他处理" in app:
-        return "2019"
-    return template
+        return Layout.ONE_ROW
+    return Layout(template.value)
 
 
 def title_organ_year(rows: tuple[Row, ...]) -> tuple[str | None, int | None]:

@@ -1,11 +1,11 @@
-"""Reader for image-only pages (scanned PDFs, PNG/JPEG/TIFF): the same rows as pdftext.
+"""Reader for image-only pages (scanned PDFs, PNG/JPEG/TIFF): the same rows as the PDF reader.
 
 Per page: render at the scan's dpi (capped), prepare (seal, light, skew), find ruled
 grids, then one batched recognition call over tight ink crops: one crop per text line
 of each non-empty cell, plus the few prose lines that can be titles (the report title,
 short lines, the lines just above a table). Long narrative lines are not recognised:
 no shared stage needs them, and they would cost most of the OCR time.
-Rows come out as pdftext's do: one Row per table row band with its cells left to right
+Rows come out as the PDF reader's do: one Row per table row band with its cells left to right
 (blank cells as ``CellText("")`` with the cell's box, a merged cell's text in its first
 band), prose lines as one-cell rows, bboxes mapped back to PDF points.
 """
@@ -21,11 +21,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .grid import Grid, GridCell, find_grids, grid_rule_mask, rule_masks
-from .ocr import OcrEngine, default_engine
-from .prepare import Prepared, prepare
-from .render import PageImage, pages
-from .types import CellText, Origin, Reading, Row
+from pipeline.model.records import CellText, Origin, ReaderKind, Reading, Row
+from pipeline.read.ocr import OcrEngine, default_engine
+from pipeline.read.scan.grid import Grid, GridCell, find_grids, grid_rule_mask, rule_masks
+from pipeline.read.scan.prepare import Prepared, prepare
+from pipeline.read.scan.render import PageImage, pages
 
 MAX_DPI = 200  # see render.py: 9 pt digits are ~25 px tall here, plenty for the recogniser
 PAD = 6  # pixels of paper around a crop's ink (the recogniser was trained on padded lines)
@@ -269,4 +269,4 @@ def read_scan(path: Path, engine: OcrEngine | None = None, max_dpi: float = MAX_
         _recognise(page, eng, timings)
         rows += [r for _, r in _rows(page)]
         t0 = time.perf_counter()
-    return Reading("ocr", tuple(rows), n, (), tuple(timings.items()))
+    return Reading(ReaderKind.OCR, tuple(rows), n, (), tuple(timings.items()))

@@ -11,8 +11,8 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from .pdfwords import ENUM, NUM, Word, join, lines_of
-from .types import BBox, CellText, Origin, Row
+from pipeline.model.records import BBox, CellText, Origin, Row
+from pipeline.read.pdf.words import ENUM, NUM, Word, join, lines_of
 
 _TOL = 2.0  # points: rules this close are the same rule, and touch
 _Seg = tuple[float, float, float]  # a rule: (y, x0, x1) horizontal or (x, y0, y1) vertical

@@ -1,6 +1,6 @@
 """Is the text layer of a born-digital PDF usable? Garbage, mojibake, or missing.
 
-These checks only diagnose; :func:`pipeline.pdftext.read_pdf` decides from them whether
+These checks only diagnose; :func:`pipeline.read.pdf.reader.read_pdf` decides from them whether
 to skip pages, or to raise ``NeedsOCR`` or ``BadPDF``.
 """
 

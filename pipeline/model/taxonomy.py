@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .types import CellKey
+from pipeline.model.records import CellKey, Layout, Template
 
 APPLICATIONS = "applications"
 ACTIVE = "active_disclosure"
@@ -86,16 +86,16 @@ _APP_TAIL = (
     RowSpec("carried_forward", "四、结转下年度继续办理", ("结转下年度",)),
 )
 
-APPLICATION_ROWS: dict[str, tuple[RowSpec, ...]] = {
-    "2021": _APP_HEAD + _APP_OTHER_2021 + _APP_TAIL,
-    "2019": _APP_HEAD + _APP_OTHER_2019 + _APP_TAIL,
+APPLICATION_ROWS: dict[Layout, tuple[RowSpec, ...]] = {
+    Layout.THREE_ROWS: _APP_HEAD + _APP_OTHER_2021 + _APP_TAIL,
+    Layout.ONE_ROW: _APP_HEAD + _APP_OTHER_2019 + _APP_TAIL,
 }
 
 _C21 = ("issued", "repealed", "in_force")
 _C19 = ("new_made", "new_published", "total_published")
 _C19B = ("prior_items", "change", "decisions")
-ACTIVE_ROWS: dict[str, tuple[RowSpec, ...]] = {
-    "2021": (
+ACTIVE_ROWS: dict[Template, tuple[RowSpec, ...]] = {
+    Template.T2021: (
         RowSpec("rules", "规章", ("规章",), _C21),
         RowSpec("normative_documents", "行政规范性文件", ("规范性文件",), _C21),
         RowSpec("administrative_license", "行政许可", ("行政许可",), ("decisions",)),
@@ -103,7 +103,7 @@ ACTIVE_ROWS: dict[str, tuple[RowSpec, ...]] = {
         RowSpec("administrative_coercion", "行政强制", ("行政强制",), ("decisions",)),
         RowSpec("administrative_fees", "行政事业性收费", ("事业性收费",), ("amount",)),
     ),
-    "2019": (
+    Template.T2019: (
         RowSpec("rules", "规章", ("规章",), _C19),
         RowSpec("normative_documents", "规范性文件", ("规范性文件",), _C19),
         RowSpec("administrative_license", "行政许可", ("行政许可",), _C19B),
@@ -136,11 +136,11 @@ REVIEW_ROW = "counts"
 SIGNED_COLS = frozenset({"change"})
 
 
-def application_rows(layout: str) -> tuple[RowSpec, ...]:
+def application_rows(layout: Layout) -> tuple[RowSpec, ...]:
     return APPLICATION_ROWS[layout]
 
 
-def canonical_keys(template: str, layout: str) -> list[CellKey]:
+def canonical_keys(template: Template, layout: Layout) -> list[CellKey]:
     """Every canonical cell of a filing, in output order."""
     keys = [CellKey(ACTIVE, r.key, c) for r in ACTIVE_ROWS[template] for c in r.cols]
     keys += [
@@ -163,7 +163,7 @@ class Identity:
         return self.lhs + self.rhs
 
 
-def identities(layout: str) -> list[Identity]:
+def identities(layout: Layout) -> list[Identity]:
     """The spec's identities for the applications and review tables."""
     rows = [r.key for r in APPLICATION_ROWS[layout]]
     results = rows[rows.index("granted") : rows.index("total")]

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .numbers import is_blank, looks_numeric
-from .types import CellText, Origin, Reading, Row
+from pipeline.model.numbers import is_blank, looks_numeric
+from pipeline.model.records import CellText, Origin, ReaderKind, Reading, Row
 
 
 class EmptyInput(Exception):
@@ -58,7 +58,7 @@ def read_text(path: Path) -> Reading:
     text = decode(data)
     if not text.strip():
         raise EmptyInput("the file is empty" if not data else "the file holds only whitespace")
-    return Reading(kind="text", rows=tuple(parse_lines(text.splitlines())))
+    return Reading(kind=ReaderKind.TEXT, rows=tuple(parse_lines(text.splitlines())))
 
 
 def _lone_value(line: str) -> bool:

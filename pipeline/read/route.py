@@ -1,0 +1,46 @@
+"""Which reader reads a file: the text extraction, the PDF text layer, or OCR of its images.
+
+A PDF whose text layer is missing or garbage (``NeedsOCR``) goes to OCR; image files go
+there directly. The OCR reader is imported only when a file needs it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.model.records import Reading
+from pipeline.read.pdf.reader import NeedsOCR, read_pdf
+from pipeline.read.text import read_text
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
+SUFFIXES = {".txt": "text", ".pdf": "pdf", **{s: "image" for s in IMAGE_SUFFIXES}}
+
+
+class UnsupportedInput(Exception):
+    """The file's type is not one gongkai reads."""
+
+
+def read(path: Path) -> Reading:
+    """The reader for the file: text extraction, PDF text layer, or OCR where that fails."""
+    kind = SUFFIXES.get(path.suffix.lower())
+    if kind == "text":
+        return read_text(path)
+    if kind == "pdf":
+        try:
+            return read_pdf(path)
+        except NeedsOCR as e:
+            return _read_scan(path, str(e))
+    if kind == "image":
+        return _read_scan(path, "an image file")
+    raise UnsupportedInput(
+        f"unsupported file type {path.suffix or '(none)'!r}: "
+        f"expected .txt, .pdf or an image ({', '.join(IMAGE_SUFFIXES)})"
+    )
+
+
+def _read_scan(path: Path, why: str) -> Reading:
+    try:
+        from pipeline.read.scan.reader import read_scan
+    except ImportError as e:
+        raise NeedsOCR(f"{why}; the OCR reader could not be loaded: {e}") from e
+    return read_scan(path)
