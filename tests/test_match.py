@@ -5,8 +5,9 @@ from __future__ import annotations
 from pipeline.model.records import CellText, Origin, Row
 from pipeline.model.taxonomy import APPLICATIONS, application_rows
 from pipeline.read.text import parse_lines
+from pipeline.recover.columns import header_centers, place
 from pipeline.recover.identify import identify, split_sections, title_organ_year
-from pipeline.recover.match import align_rows, header_centers, join_detached, place, split_row
+from pipeline.recover.rows import align_rows, join_detached, split_row
 
 
 def row(*cells: str) -> Row:

@@ -1,0 +1,123 @@
+"""Read rows → canonical rows: label cells split from value cells, detached rows rejoined,
+and a monotone alignment to the canonical row order.
+
+Row labels come in a known order, some missing, split, merged or garbled; so rows are
+matched to the canonical rows by a monotone sequence alignment that maximises the
+summed fuzzy similarity (rapidfuzz), rather than one label at a time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from pipeline.model.config import Settings
+from pipeline.model.numbers import is_blank, looks_numeric
+from pipeline.model.records import CellText, Row
+from pipeline.model.taxonomy import RowSpec
+from pipeline.recover.identify import norm
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """A read row split into its label and its value slots."""
+
+    label: str
+    values: tuple[CellText, ...]
+    row: Row
+
+    @property
+    def filled(self) -> int:
+        return sum(not is_blank(v.text) for v in self.values)
+
+
+def split_row(row: Row) -> TableRow:
+    """Label = the text cells; values = the cells after the last text cell."""
+    cells = row.cells
+    last_label = -1
+    for i, c in enumerate(cells):
+        if not looks_numeric(c.text):
+            last_label = i
+    label = "".join(c.text for c in cells[: last_label + 1] if not looks_numeric(c.text))
+    return TableRow(norm(label), tuple(cells[last_label + 1 :]), row)
+
+
+_ENUMERATED = re.compile(
+    r"^([一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|\d+[.、．])"
+)
+
+
+def join_detached(rows: Sequence[TableRow]) -> list[TableRow]:
+    """Rejoin a row that the source split in two.
+
+    A label-only row followed by a row of values that has no label of its own, or only
+    the unnumbered rest of a label broken over lines, is one row.
+    """
+    out: list[TableRow] = []
+    for tr in rows:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and not prev.values
+            and tr.filled
+            and not _ENUMERATED.match(tr.label)
+            and _ENUMERATED.match(prev.label + tr.label)
+        ):
+            out[-1] = TableRow(prev.label + tr.label, tr.values, tr.row)
+        elif prev is not None and not prev.values and not tr.label and tr.filled:
+            out[-1] = TableRow(prev.label, tr.values, tr.row)
+        else:
+            out.append(tr)
+    return out
+
+
+def similarity(label: str, spec: RowSpec) -> float:
+    if not label:
+        return 0.0
+    best = 0.0
+    for phrase in spec.phrases:
+        p = norm(phrase)
+        score = fuzz.partial_ratio(p, label) / 100.0
+        if len(p) <= 2:
+            score *= 0.95  # short phrases occur inside other labels too
+        best = max(best, score)
+    return max(best, fuzz.ratio(norm(spec.label), label) / 100.0)
+
+
+def align_rows(
+    rows: Sequence[TableRow],
+    specs: Sequence[RowSpec],
+    threshold: float = Settings().match_threshold,
+) -> dict[str, TableRow]:
+    """Monotone alignment of read rows to canonical rows maximising summed similarity."""
+    n, m = len(rows), len(specs)
+    sims = [[similarity(r.label, s) for s in specs] for r in rows]
+    for i, r in enumerate(rows):
+        if not r.values:
+            sims[i] = [x - 0.3 for x in sims[i]]  # a row without value cells is a header
+    score = [[0.0] * (m + 1) for _ in range(n + 1)]
+    move = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            best, how = score[i - 1][j], 1
+            if score[i][j - 1] > best:
+                best, how = score[i][j - 1], 2
+            s = sims[i - 1][j - 1]
+            if s >= threshold and score[i - 1][j - 1] + s > best:
+                best, how = score[i - 1][j - 1] + s, 3
+            score[i][j], move[i][j] = best, how
+    out: dict[str, TableRow] = {}
+    i, j = n, m
+    while i > 0 and j > 0:
+        how = move[i][j]
+        if how == 3:
+            out[specs[j - 1].key] = rows[i - 1]
+            i, j = i - 1, j - 1
+        elif how == 1:
+            i -= 1
+        else:
+            j -= 1
+    return out
