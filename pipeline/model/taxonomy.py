@@ -204,3 +204,62 @@ def identities(layout: Layout) -> list[Identity]:
             )
         )
     return out
+
+
+# Titles and column labels as the filings print them: for people reading matrices, docs
+# and exports (matching does not use them).
+TABLE_TITLES = {
+    ACTIVE: "二、主动公开政府信息情况",
+    APPLICATIONS: "三、收到和处理政府信息公开申请情况",
+    REVIEW: "四、政府信息公开行政复议、行政诉讼情况",
+}
+ACTIVE_COL_LABELS: dict[Template, dict[str, str]] = {
+    Template.T2021: {
+        "issued": "本年制发件数",
+        "repealed": "本年废止件数",
+        "in_force": "现行有效件数",
+        "decisions": "本年处理决定数量",
+        "amount": "本年收费金额（万元）",
+    },
+    Template.T2019: {
+        "new_made": "本年新制作数量",
+        "new_published": "本年新公开数量",
+        "total_published": "对外公开总数量",
+        "prior_items": "上一年项目数量",
+        "change": "本年增/减",
+        "decisions": "处理决定数量",
+        "items": "采购项目数量",
+        "amount": "采购总金额",
+    },
+}
+_REVIEW_GROUP_LABELS = ("行政复议", "行政诉讼 未经复议直接起诉", "行政诉讼 复议后起诉")
+_REVIEW_RESULT_LABELS = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
+REVIEW_COL_LABELS = {
+    f"{g}_{r}": f"{gl} {rl}"
+    for g, gl in zip(REVIEW_GROUPS, _REVIEW_GROUP_LABELS, strict=True)
+    for r, rl in zip(REVIEW_RESULTS, _REVIEW_RESULT_LABELS, strict=True)
+}
+REVIEW_ROW_LABEL = "数量"
+
+
+def table_layout(
+    table: str, template: Template, layout: Layout
+) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """A table's (key, label) rows and columns in the filing's order.
+
+    Table 二's rows have different columns; its columns are all of them, in the order they
+    first appear, and a row lacks the ones it does not have.
+    """
+    if table == APPLICATIONS:
+        rows = tuple((r.key, r.label) for r in APPLICATION_ROWS[layout])
+        return rows, APPLICANT_COLS
+    if table == ACTIVE:
+        specs = ACTIVE_ROWS[template]
+        labels = ACTIVE_COL_LABELS[template]
+        cols = tuple(dict.fromkeys(c for r in specs for c in r.cols))
+        return tuple((r.key, r.label) for r in specs), tuple((c, labels[c]) for c in cols)
+    if table == REVIEW:
+        return ((REVIEW_ROW, REVIEW_ROW_LABEL),), tuple(
+            (c, REVIEW_COL_LABELS[c]) for c in REVIEW_COLS
+        )
+    raise KeyError(f"no table {table!r}: one of {', '.join(TABLE_TITLES)}")
