@@ -1,15 +1,37 @@
-"""Shared fixtures. Golden files change only with ``pytest --update-golden``."""
+"""Shared fixtures.
+
+Golden files change only with ``pytest --update-golden``, which is refused under CI.
+Every output document the tests build goes through ``export.result_json``, validated
+here against docs/output.schema.json: the tests cannot produce JSON the contract denies.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
+from typing import Any
 
+import jsonschema
 import pytest
+
+from pipeline.model.records import DocResult
+from pipeline.store import export
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 DEVSET = ROOT.parent / "shared" / "devset"
+SCHEMA = ROOT / "docs" / "output.schema.json"
+
+_FALSE = frozenset({"", "0", "false", "no", "off"})
+
+
+def in_ci(env: dict[str, str] | os._Environ[str] = os.environ) -> bool:
+    """``CI`` set to anything but an empty or false value (CI runs with CI=true)."""
+    return env.get("CI", "").strip().lower() not in _FALSE
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -18,6 +40,43 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--update-golden") and in_ci():
+        raise pytest.UsageError(
+            "--update-golden rewrites the expected results and is refused where CI is set: "
+            "update the golden files locally and commit the reviewed diff"
+        )
+
+
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
+
+
+@cache
+def output_validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def validate_output(doc: dict[str, Any], validator: jsonschema.Validator | None = None) -> None:
+    """Raise ``jsonschema.ValidationError`` (the most relevant one) if ``doc`` breaks the schema."""
+    v = validator or output_validator()
+    err = jsonschema.exceptions.best_match(v.iter_errors(doc))
+    if err is not None:
+        raise err
+
+
+@pytest.fixture(autouse=True)
+def validated_output(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Route every ``export.result_json`` (and so ``write_json``) through the schema."""
+    real = export.result_json
+
+    def checked(r: DocResult) -> dict[str, Any]:
+        doc = real(r)
+        validate_output(doc)
+        return doc
+
+    monkeypatch.setattr(export, "result_json", checked)
+    yield
