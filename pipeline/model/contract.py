@@ -29,12 +29,14 @@ from pipeline.model.records import (
 )
 from pipeline.model.taxonomy import (
     ACTIVE,
+    ACTIVE_COL_LABELS,
     ACTIVE_ROWS,
     APP_COL_KEYS,
     APPLICANT_COLS,
     APPLICATION_ROWS,
     APPLICATIONS,
     REVIEW,
+    REVIEW_COL_LABELS,
     REVIEW_COLS,
     REVIEW_ROW,
     identities,
@@ -44,33 +46,6 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 CONTRACT = "contract.md"
 SCHEMA = "output.schema.json"
 FIX_COMMAND = "python -m pipeline.model.contract"
-
-# the column labels of table 二 and 四 (taxonomy.py keeps only the row labels)
-ACTIVE_COL_LABELS = {
-    "issued": "本年制发件数",
-    "repealed": "本年废止件数",
-    "in_force": "现行有效件数",
-    "decisions": "处理决定数量",
-    "amount": "本年收费金额（万元） / 采购总金额",
-    "new_made": "本年新制作数量",
-    "new_published": "本年新公开数量",
-    "total_published": "对外公开总数量",
-    "prior_items": "上一年项目数量",
-    "change": "本年增/减 (signed)",
-    "items": "采购项目数量",
-}
-REVIEW_GROUP_LABELS = {
-    "review": "行政复议",
-    "suit_direct": "行政诉讼 未经复议直接起诉",
-    "suit_after_review": "行政诉讼 复议后起诉",
-}
-REVIEW_RESULT_LABELS = {
-    "upheld": "结果维持",
-    "corrected": "结果纠正",
-    "other": "其他结果",
-    "pending": "尚未审结",
-    "total": "总计",
-}
 
 
 def _table(head: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
@@ -105,7 +80,11 @@ def render_active() -> str:
         body = _table(
             ("row", "label", "columns"),
             (
-                (_code(r.key), r.label, ", ".join(f"`{c}` {ACTIVE_COL_LABELS[c]}" for c in r.cols))
+                (
+                    _code(r.key),
+                    r.label,
+                    ", ".join(f"`{c}` {ACTIVE_COL_LABELS[t][c]}" for c in r.cols),
+                )
                 for r in ACTIVE_ROWS[t]
             ),
         )
@@ -116,16 +95,9 @@ def render_active() -> str:
 def render_review() -> str:
     body = _table(
         ("col", "label"),
-        (
-            (_code(c), f"{REVIEW_GROUP_LABELS[g]} {REVIEW_RESULT_LABELS[r]}")
-            for c, (g, r) in zip(REVIEW_COLS, _review_parts(), strict=True)
-        ),
+        ((_code(c), REVIEW_COL_LABELS[c]) for c in REVIEW_COLS),
     )
     return f"One row, `{REVIEW_ROW}`; columns in output order:\n\n{body}"
-
-
-def _review_parts() -> list[tuple[str, str]]:
-    return [(g, r) for g in REVIEW_GROUP_LABELS for r in REVIEW_RESULT_LABELS]
 
 
 def _formula(lhs: Sequence[CellKey], rhs: Sequence[CellKey]) -> str:
