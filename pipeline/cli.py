@@ -16,7 +16,7 @@ from pipeline.model.records import DocStatus, Status
 from pipeline.read.route import IMAGE_SUFFIXES
 from pipeline.run import SCAN_STAGES, Input, collect, failed_input, gather, missing, process
 from pipeline.store.export import output_name, write_json
-from pipeline.store.sqlite import Store, StoreError, UnsupportedStore, open_store
+from pipeline.store.sqlite import Store, StoreError, UnsupportedStore, open_store, sqlite_path
 
 log = logging.getLogger("gongkai")
 
@@ -58,6 +58,8 @@ def extract(paths: tuple[Path, ...], out_dir: Path, db_url: str | None) -> None:
         why = missing(p)
         if why:
             raise BadArgument(f"PATH {str(p)!r}: {why}")
+    if db_url is not None:
+        _check_url(db_url)
     _check_out(out_dir)
     store = _open(db_url or out_dir / "gongkai.sqlite")
     inputs = gather(list(paths))
@@ -113,6 +115,13 @@ def _check_out(out_dir: Path) -> None:
         os.unlink(probe)
     except OSError as e:
         raise BadArgument(f"--out {str(out_dir)!r} is not writable: {e.strerror or e}") from e
+
+
+def _check_url(url: str) -> None:
+    try:
+        sqlite_path(url)
+    except UnsupportedStore as e:
+        raise BadArgument(f"--db: {e}") from e
 
 
 def _open(url: str | Path) -> Store:
