@@ -155,8 +155,14 @@ class Store:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path)
-            self._open()
         except (OSError, sqlite3.Error) as e:
+            raise StoreError(f"cannot open the store {path}: {e}") from e
+        try:
+            self._open()
+        except (StoreError, sqlite3.Error) as e:
+            self._db.close()
+            if isinstance(e, StoreError):
+                raise
             raise StoreError(f"cannot open the store {path}: {e}") from e
 
     def _open(self) -> None:
