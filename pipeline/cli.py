@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import click
 
 from pipeline.bench import bench
 from pipeline.model.records import DocStatus, Status
-from pipeline.run import collect, process
-from pipeline.store.export import write_json
-from pipeline.store.sqlite import open_store
+from pipeline.read.route import IMAGE_SUFFIXES
+from pipeline.run import SCAN_STAGES, Input, collect, failed_input, gather, missing, process
+from pipeline.store.export import output_name, write_json
+from pipeline.store.sqlite import Store, StoreError, UnsupportedStore, open_store, sqlite_path
 
 log = logging.getLogger("gongkai")
 
+_KINDS = f".txt, .pdf and image ({'/'.join(IMAGE_SUFFIXES)})"
 
-def _stem(path: Path) -> str:
-    return path.name.rsplit(".", 1)[0] if "." in path.name else path.name
+
+class BadArgument(click.ClickException):
+    """An argument that stops the run before any file is read: one line, exit 2."""
+
+    exit_code = 2
 
 
 @click.group()
@@ -28,64 +36,185 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
 
 
-@main.command()
+@main.command(
+    help=f"Extract the tables of every {_KINDS} file in PATHS (files, or directories searched "
+    "recursively, following symlinks): OUT/<stem>.json per file (another name when two inputs "
+    "share a stem) and a store of all files and results. A path that cannot be read counts as "
+    "a failed file; the exit code is 1 when any file failed."
+)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--out",
     "out_dir",
     required=True,
     type=click.Path(path_type=Path),
-    help="Directory for <stem>.json.",
+    help="Directory for <stem>.json (created if missing).",
 )
 @click.option(
     "--db", "db_url", default=None, help="Store URL (default: sqlite file OUT/gongkai.sqlite)."
 )
 def extract(paths: tuple[Path, ...], out_dir: Path, db_url: str | None) -> None:
-    """Extract the tables of every .txt/.pdf file in PATHS (files or directories)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    files = collect(list(paths))
-    if not files:
-        raise click.UsageError("no .txt or .pdf files found in the given paths")
+    for p in paths:
+        why = missing(p)
+        if why:
+            raise BadArgument(f"PATH {str(p)!r}: {why}")
+    if db_url is not None:
+        _check_url(db_url)
+    _check_out(out_dir)
+    store = _open(db_url or out_dir / "gongkai.sqlite")
+    inputs = gather(list(paths))
+    if not inputs:
+        store.close()
+        raise click.UsageError(f"no {_KINDS} files found in the given paths")
     n_cells = n_review = n_failed = 0
-    with open_store(db_url or out_dir / "gongkai.sqlite") as store:
-        for f in files:
-            result = process(f)
-            write_json(result, out_dir, _stem(f))
-            store.save(result)
+    names = _Names(out_dir, store)
+    with store:
+        for inp in inputs:
+            if inp.problem and not inp.readable_name:  # a directory or a nameless link
+                n_failed += 1
+                log.error("%s: failed: %s", inp.path, inp.problem)
+                continue
+            result = failed_input(inp) if inp.problem else process(inp.path)
+            name = names.claim(inp)
+            path = write_json(result, out_dir, name.removesuffix(".json"), inp.key)
+            store.save(result, inp.key, str(path.resolve()))
             review = sum(c.status == Status.REVIEW for c in result.cells)
             n_cells += len(result.cells)
             n_review += review
             if result.status == DocStatus.FAILED:
                 n_failed += 1
                 assert result.error is not None
-                log.error("%s: failed at %s: %s", f, result.error.stage, result.error.message)
+                log.error(
+                    "%s: failed at %s: %s", inp.path, result.error.stage, result.error.message
+                )
             else:
                 log.info(
-                    "%s: %s, %d cells, %d to review", f, result.status, len(result.cells), review
+                    "%s: %s, %d cells, %d to review → %s",
+                    inp.path,
+                    result.status,
+                    len(result.cells),
+                    review,
+                    name,
                 )
     click.echo(
-        f"files: {len(files)}  cells: {n_cells}  review cells: {n_review}  failed files: {n_failed}"
+        f"files: {len(inputs)}  cells: {n_cells}  review cells: {n_review}  "
+        f"failed files: {n_failed}"
     )
     if n_failed:
         sys.exit(1)
 
 
-@main.command("bench")
+def _check_out(out_dir: Path) -> None:
+    """The output directory exists (or is made) and takes a file, before any work is done."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise BadArgument(f"--out {str(out_dir)!r} is a file, not a directory")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=out_dir, prefix=".gongkai-probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise BadArgument(f"--out {str(out_dir)!r} is not writable: {e.strerror or e}") from e
+
+
+def _check_url(url: str) -> None:
+    try:
+        sqlite_path(url)
+    except UnsupportedStore as e:
+        raise BadArgument(f"--db: {e}") from e
+
+
+def _open(url: str | Path) -> Store:
+    try:
+        return open_store(url)
+    except (UnsupportedStore, StoreError) as e:
+        raise BadArgument(f"--db: {e}") from e
+
+
+class _Names:
+    """The output names of one run: :func:`pipeline.store.export.output_name` with what is taken."""
+
+    def __init__(self, out_dir: Path, store: Store) -> None:
+        self.out_dir, self.store = out_dir, store
+        self.claimed: set[str] = set()
+
+    def claim(self, inp: Input) -> str:
+        name = output_name(inp.path, inp.key, lambda n: self._taken(n, inp.key))
+        self.claimed.add(name)
+        return name
+
+    def _taken(self, name: str, key: str) -> bool:
+        """Whether ``name`` belongs to another input: claimed in this run, or written for another.
+
+        Who wrote an existing file: the store's record, else the file's own ``"input"`` (or,
+        from before that field, its ``"source"``); a file that says neither is not ours.
+        """
+        if name in self.claimed:
+            return True
+        path = self.out_dir / name
+        if not os.path.lexists(path):
+            return False
+        owner = self.store.owner_of(str(path.resolve()))
+        if owner is None:
+            try:
+                doc = json.loads(path.read_text(encoding="utf-8"))
+                owner = doc.get("input") or os.path.abspath(doc["source"])
+            except (OSError, ValueError, KeyError, TypeError, AttributeError):
+                return True
+        return owner != key
+
+
+@main.command("files")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="An extract's OUT.")
+@click.option("--db", "db_url", default=None, help="Store URL (default: OUT/gongkai.sqlite).")
+@click.option("--failed", "only_failed", is_flag=True, help="Only the files that failed.")
+def files_cmd(out_dir: Path | None, db_url: str | None, only_failed: bool) -> None:
+    """List the input files in the store: status, sha256, path, JSON written, error."""
+    if db_url is None and out_dir is None:
+        raise BadArgument("name the store: --out DIR or --db URL")
+    url = db_url or (out_dir or Path()) / "gongkai.sqlite"
+    if db_url is None and not Path(url).exists():
+        raise BadArgument(f"no store at {str(url)!r}")
+    with _open(url) as store:
+        rows = store.files()
+    for f in rows:
+        if only_failed and f.status != DocStatus.FAILED:
+            continue
+        error = f"  {f.error_stage}: {f.error_message}" if f.error_stage else ""
+        output = Path(f.output).name if f.output else "-"
+        click.echo(f"{f.status:8s} {(f.sha256 or '-')[:12]:12s} {f.path}  → {output}{error}")
+    failed = sum(f.status == DocStatus.FAILED for f in rows)
+    click.echo(f"files: {len(rows)}  failed: {failed}")
+
+
+@main.command(
+    "bench",
+    help="Milliseconds per page, stage by stage, median of --repeat runs per file after a "
+    "warm-up (default files: the devset's born-digital PDFs). 'read' includes the scan "
+    f"reader's own stages ({', '.join(SCAN_STAGES)}), shown indented under it; 'total' is the "
+    "sum of the top-level stages.",
+)
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--repeat", default=3, show_default=True, help="Timed runs per file (median kept).")
 def bench_cmd(paths: tuple[Path, ...], repeat: int) -> None:
-    """Seconds per page, stage by stage (default: the devset's born-digital PDFs)."""
-    files = collect(list(paths)) if paths else _default_bench_files()
+    files = collect(list(paths)) if paths else _default_files()
     if not files:
         raise click.UsageError("no files to benchmark: name some PDFs")
     r = bench(files, repeat)
     click.echo(f"files: {r.files}  pages: {r.pages}  peak RSS: {r.peak_mib:.0f} MiB")
-    for stage, sec in r.seconds_per_page.items():
+    per_page = r.seconds_per_page
+    for stage, sec in per_page.items():
+        if stage in SCAN_STAGES:
+            continue
         click.echo(f"  {stage:10s} {sec * 1000:8.1f} ms/page")
+        if stage == "read":
+            for sub in SCAN_STAGES:
+                if sub in per_page:
+                    click.echo(f"    {sub:8s} {per_page[sub] * 1000:8.1f} ms/page")
     for f in r.failed:
         click.echo(f"  failed: {f}")
 
 
-def _default_bench_files() -> list[Path]:
+def _default_files() -> list[Path]:
     devset = Path(__file__).resolve().parent.parent.parent / "shared" / "devset" / "pdf"
     return sorted(devset.glob("*.digital.pdf")) + sorted(devset.glob("*.borderless.pdf"))

@@ -7,7 +7,11 @@ Each file's failure is recorded with the stage it happened in; the batch goes on
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.hashing import sha256_of
@@ -76,12 +80,103 @@ def process(path: Path, source: str | None = None, settings: Settings | None = N
     )
 
 
-def collect(paths: list[Path]) -> list[Path]:
-    """Files named, and the readable files under directories named, in a stable order."""
-    out: list[Path] = []
+@dataclass(frozen=True)
+class Input:
+    """One input file as named or found, or a path that cannot be read (``problem`` says why)."""
+
+    path: Path
+    problem: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Its identity: the absolute path with the directories' symlinks resolved, the name kept.
+
+        ``./x.pdf`` and ``/abs/x.pdf`` are one input; a link ``y.pdf -> x.pdf`` is another name.
+        """
+        return os.path.join(os.path.realpath(self.path.parent), self.path.name)
+
+    @property
+    def readable_name(self) -> bool:
+        """Whether its name is that of a file gongkai reads (so it gets a JSON even if broken)."""
+        return self.path.suffix.lower() in SUFFIXES
+
+
+def missing(path: Path) -> str | None:
+    """Why a named path does not exist (a plain phrase), or None when it does."""
+    if os.path.exists(path):
+        return None
+    return _broken_link(path) or "no such file or directory"
+
+
+def _broken_link(path: Path) -> str | None:
+    """What is wrong with a symlink that cannot be followed, or None if it is not one."""
+    if not os.path.islink(path):
+        return None
+    try:
+        os.stat(path)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return "a symlink loop"
+        return f"a dangling symlink to {os.readlink(path)!r}"
+    return None
+
+
+def gather(paths: list[Path]) -> list[Input]:
+    """Files named, and the readable files under directories named, in a stable order.
+
+    Directories are walked here (not ``rglob``) so that nothing is skipped silently: an
+    unreadable directory, a dangling or looping symlink is an ``Input`` with a ``problem``.
+    Symlinks to files and directories are followed; a directory link back to one of its own
+    ancestors is reported, not followed. A file reached twice is listed once.
+    """
+    out: dict[str, Input] = {}
     for p in paths:
         if p.is_dir():
-            out += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES)
+            _walk(p, frozenset({_inode(p.stat())}), out)
         else:
-            out.append(p)
-    return out
+            inp = Input(p, _broken_link(p))
+            out.setdefault(inp.key, inp)
+    return list(out.values())
+
+
+def _inode(st: os.stat_result) -> tuple[int, int]:
+    return st.st_dev, st.st_ino
+
+
+def _walk(d: Path, ancestors: frozenset[tuple[int, int]], out: dict[str, Input]) -> None:
+    try:
+        with os.scandir(d) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError as err:
+        inp = Input(d, f"cannot list the directory: {err.strerror or err}")
+        out.setdefault(inp.key, inp)
+        return
+    for entry in entries:
+        p = Path(entry.path)
+        try:
+            st = p.stat()  # follows symlinks
+        except OSError as err:
+            inp = Input(p, _broken_link(p) or f"cannot read: {err.strerror or err}")
+            out.setdefault(inp.key, inp)
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            if _inode(st) in ancestors:
+                inp = Input(p, "a symlink loop: it leads back to a directory that contains it")
+                out.setdefault(inp.key, inp)
+            else:
+                _walk(p, ancestors | {_inode(st)}, out)
+        elif stat.S_ISREG(st.st_mode) and p.suffix.lower() in SUFFIXES:
+            inp = Input(p)
+            out.setdefault(inp.key, inp)
+
+
+def collect(paths: list[Path]) -> list[Path]:
+    """The readable files of :func:`gather` (problems left out), for the benchmark and notebooks."""
+    return [i.path for i in gather(paths) if i.problem is None]
+
+
+def failed_input(inp: Input) -> DocResult:
+    """The record of an input that cannot be read at all (its problem, at the read stage)."""
+    return DocResult(
+        str(inp.path), "", DocStatus.FAILED, error=ErrorItem(Stage.READ, inp.problem or "")
+    )

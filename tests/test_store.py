@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.model.records import DocResult, ErrorItem
 from pipeline.run import process
-from pipeline.store.sqlite import Store, UnsupportedStore, open_store
+from pipeline.store.sqlite import Store, StoreError, UnsupportedStore, open_store
 
 from .conftest import SAMPLES
 
@@ -134,3 +134,21 @@ def test_crash_mid_save_keeps_the_earlier_version(
 def test_unsupported_url(tmp_path: Path) -> None:
     with pytest.raises(UnsupportedStore):
         open_store("mysql://somewhere/db")
+
+
+def test_unreadable_files_are_recorded_each_under_its_path(tmp_path: Path) -> None:
+    """No bytes, no sha256: the file is recorded, the documents are untouched."""
+    with open_store(tmp_path / "g.sqlite") as store:
+        for name in ("a.pdf", "b.pdf"):
+            store.save(DocResult(name, "", "failed", error=ErrorItem("read", "cannot read")))
+        assert [(f.path, f.sha256, f.status) for f in store.files()] == [
+            ("a.pdf", None, "failed"),
+            ("b.pdf", None, "failed"),
+        ]
+        assert store.documents() == []
+
+
+def test_not_a_store(tmp_path: Path) -> None:
+    (tmp_path / "x.sqlite").write_bytes(b"not a database at all, just some bytes" * 100)
+    with pytest.raises(StoreError, match="cannot open the store"):
+        open_store(tmp_path / "x.sqlite")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -57,9 +59,32 @@ def result_json(r: DocResult) -> dict[str, Any]:
     return doc
 
 
-def write_json(r: DocResult, out_dir: Path, stem: str) -> Path:
+def output_name(path: Path, key: str, taken: Callable[[str], bool]) -> str:
+    """The name of an input's JSON in the output directory, so no output overwrites another.
+
+    The candidates, in order: ``<stem>.json`` (stem: the file name without its last extension),
+    ``<name>.json`` (``x.txt.json``), then ``<name>.<h>.json`` with ``h`` the first 8 hex digits
+    of the sha256 of the input's identity ``key`` (its resolved absolute path). The input gets
+    the first candidate that is not ``taken``: claimed by an earlier input of the same run, or an
+    existing file written for a different input (the same input re-run gets its own name back).
+    Every candidate starts with the stem, so the scorer's "up to the first '.'" still applies.
+    """
+    stem = path.name.rsplit(".", 1)[0] if "." in path.name.lstrip(".") else path.name
+    h = hashlib.sha256(key.encode("utf-8")).hexdigest()
+    candidates = dict.fromkeys((f"{stem}.json", f"{path.name}.json", f"{path.name}.{h[:8]}.json"))
+    for name in candidates:
+        if not taken(name):
+            return name
+    return f"{path.name}.{h}.json"  # only if 8 hex digits collide
+
+
+def write_json(r: DocResult, out_dir: Path, stem: str, key: str | None = None) -> Path:
+    """Write ``<stem>.json`` atomically; ``key`` (the input's resolved path) goes in ``"input"``."""
     path = out_dir / f"{stem}.json"
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(result_json(r), ensure_ascii=False, indent=1), encoding="utf-8")
+    doc = result_json(r)
+    if key is not None:
+        doc["input"] = key
+    tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
     tmp.replace(path)
     return path

@@ -1,13 +1,16 @@
-"""The embedded store: documents, cells and checks in SQLite.
+"""The embedded store: input files, and documents with their cells and checks, in SQLite.
 
-Idempotent by the file's sha256: saving a document again replaces its rows in one
-transaction, so a re-run never duplicates and a crash mid-save leaves the previous
-version. Cells a reviewer ``corrected`` survive a re-run of extraction.
+Documents (extraction results) are keyed by the content's sha256: saving a document again
+replaces its rows in one transaction, so a re-run never duplicates and a crash mid-save
+leaves the previous version. Cells a reviewer ``corrected`` survive a re-run of extraction.
+Input files are keyed by their resolved path, so two names for the same bytes are both
+recorded, and a file that could not even be read is recorded under its own path.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,7 +20,7 @@ from typing import Any
 
 from pipeline.model.records import DocResult, Status
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the files table; documents no longer hold unreadable files (sha256 '')
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
@@ -62,11 +65,28 @@ CREATE TABLE IF NOT EXISTS checks (
     detail TEXT
 );
 CREATE INDEX IF NOT EXISTS checks_document ON checks(document_id);
+CREATE TABLE IF NOT EXISTS files (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL,
+    resolved TEXT NOT NULL UNIQUE,
+    sha256 TEXT,
+    status TEXT NOT NULL,
+    error_stage TEXT,
+    error_message TEXT,
+    output TEXT,
+    processed_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS files_sha256 ON files(sha256);
+CREATE INDEX IF NOT EXISTS files_output ON files(output);
 """
 
 
 class UnsupportedStore(ValueError):
     """The store URL names a backend gongkai does not have."""
+
+
+class StoreError(Exception):
+    """The store cannot be opened: not a database, not writable, or from a newer gongkai."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +99,21 @@ class StoredDocument:
     year: int | None
     error_stage: str | None
     error_message: str | None
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """One input file: its path as given and resolved, its content's sha256 (None when its bytes
+    could not be read), its outcome, and the JSON it was written to."""
+
+    path: str
+    resolved: str
+    sha256: str | None
+    status: str
+    error_stage: str | None
+    error_message: str | None
+    output: str | None
+    processed_at: str
 
 
 @dataclass(frozen=True)
@@ -102,7 +137,11 @@ def sqlite_path(url: str | Path) -> Path:
     if text.startswith("sqlite:///"):
         return Path(text[len("sqlite:///") :])
     if "://" in text:
-        raise UnsupportedStore(f"unsupported store URL {text!r}: use a path or sqlite:///path")
+        scheme = text.split("://", 1)[0]
+        raise UnsupportedStore(
+            f"unsupported store URL {text!r}: {scheme} is not supported (yet); "
+            "use a path or sqlite:///path"
+        )
     return Path(text)
 
 
@@ -112,14 +151,62 @@ def open_store(url: str | Path) -> Store:
 
 class Store:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path)
-        self._db.execute("PRAGMA foreign_keys = ON")
-        self._db.execute("PRAGMA journal_mode = WAL")
-        with self._db:
-            self._db.executescript(_SCHEMA)
-            if self._db.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 0:
-                self._db.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
+        """Open (or create) the store; a version 1 store is migrated in place."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path)
+        except (OSError, sqlite3.Error) as e:
+            raise StoreError(f"cannot open the store {path}: {e}") from e
+        try:
+            self._open()
+        except (StoreError, sqlite3.Error) as e:
+            self._db.close()
+            if isinstance(e, StoreError):
+                raise
+            raise StoreError(f"cannot open the store {path}: {e}") from e
+
+    def _open(self) -> None:
+        db = self._db
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if tables and "schema_version" not in tables:
+            raise StoreError(f"{self._name()} is an SQLite file but not a gongkai store")
+        version = (
+            db.execute("SELECT max(version) FROM schema_version").fetchone()[0] if tables else None
+        )
+        if version is not None and version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self._name()} has schema version {version}, newer than this gongkai's "
+                f"{SCHEMA_VERSION}: upgrade gongkai"
+            )
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute("PRAGMA journal_mode = WAL")
+        with db:
+            db.executescript(_SCHEMA)
+        with db:
+            if version is None:
+                db.execute("DELETE FROM schema_version")
+                db.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
+            elif version < 2:
+                self._migrate_1_to_2()
+
+    def _name(self) -> str:
+        return str(self._db.execute("PRAGMA database_list").fetchone()[2])
+
+    def _migrate_1_to_2(self) -> None:
+        """Version 1 had no files table: each document's source becomes a file (its path made
+        absolute against the current directory), and the one row of unreadable files (sha256
+        '') leaves the documents table for it."""
+        rows = self._db.execute(
+            "SELECT source, sha256, status, error_stage, error_message, processed_at"
+            " FROM documents ORDER BY id"
+        ).fetchall()
+        self._db.executemany(
+            "INSERT OR REPLACE INTO files (path, resolved, sha256, status, error_stage,"
+            " error_message, processed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(src, os.path.abspath(src), sha or None, *rest) for src, sha, *rest in rows],
+        )
+        self._db.execute("DELETE FROM documents WHERE sha256 = ''")
+        self._db.execute("UPDATE schema_version SET version = 2")
 
     def __enter__(self) -> Store:
         return self
@@ -135,64 +222,98 @@ class Store:
     def close(self) -> None:
         self._db.close()
 
-    def save(self, r: DocResult) -> None:
-        """Store one document, replacing an earlier run of the same file."""
-        ident = r.identification
+    def save(self, r: DocResult, resolved: str | None = None, output: str | None = None) -> None:
+        """Store one input file's outcome, replacing an earlier run of the same file.
+
+        ``resolved`` is the file's identity (default: its source made absolute) and ``output``
+        the path of the JSON written for it. The document (by sha256) is stored when the bytes
+        were read, failed or not; the file is always recorded.
+        """
+        key = resolved or os.path.abspath(r.source)
+        now = datetime.now(UTC).isoformat(timespec="seconds")
         with self._db:  # one transaction: all of it or none of it
-            old = self._db.execute(
-                "SELECT id FROM documents WHERE sha256 = ?", (r.sha256,)
-            ).fetchone()
-            corrected = self._corrected(old[0]) if old else {}
-            if old:
-                self._db.execute("DELETE FROM documents WHERE id = ?", (old[0],))
             self._db.execute(
-                "INSERT INTO documents (sha256, source, status, template, applications_layout,"
-                " organ, year, reader, pages, error_stage, error_message, warnings, processed_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO files (path, resolved, sha256, status, error_stage, error_message,"
+                " output, processed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (resolved) DO UPDATE SET path = excluded.path,"
+                " sha256 = excluded.sha256, status = excluded.status,"
+                " error_stage = excluded.error_stage, error_message = excluded.error_message,"
+                " output = coalesce(excluded.output, files.output),"
+                " processed_at = excluded.processed_at",
                 (
-                    r.sha256,
                     r.source,
+                    key,
+                    r.sha256 or None,
                     r.status,
-                    ident.template if ident else None,
-                    ident.applications_layout if ident else None,
-                    ident.organ if ident else None,
-                    ident.year if ident else None,
-                    r.reader,
-                    r.pages,
                     r.error.stage if r.error else None,
                     r.error.message if r.error else None,
-                    json.dumps(list(r.warnings), ensure_ascii=False),
-                    datetime.now(UTC).isoformat(timespec="seconds"),
+                    output,
+                    now,
                 ),
             )
-            doc_id = self._db.execute(
-                "SELECT id FROM documents WHERE sha256 = ?", (r.sha256,)
-            ).fetchone()[0]
-            rows = []
-            for c in r.cells:
-                key = (c.key.table, c.key.row, c.key.col)
-                kept = corrected.pop(key, None)
-                value, status, reason = (
-                    (kept[3], kept[4], kept[12]) if kept else (c.value, str(c.status), c.reason)
+            if output is not None:  # an output file belongs to one input
+                self._db.execute(
+                    "UPDATE files SET output = NULL WHERE output = ? AND resolved != ?",
+                    (output, key),
                 )
-                bbox = c.origin.bbox or (None, None, None, None)
-                rows.append(
-                    (doc_id, *key, value, status, c.confidence, c.origin.page, *bbox,
-                     c.origin.line, reason, c.suggestion)
-                )  # fmt: skip
-            # a corrected cell this run did not produce (a failed re-run, another layout)
-            # is kept as it was: a reviewer's work is never dropped by re-extraction
-            rows.extend((doc_id, *old) for old in corrected.values())
-            self._db.executemany(
-                "INSERT INTO cells (document_id, tbl, row_key, col_key, value, status, confidence,"
-                " page, x0, y0, x1, y1, line, reason, suggestion)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
+            if r.sha256:
+                self._save_document(r, now)
+
+    def _save_document(self, r: DocResult, now: str) -> None:
+        """The document's rows (inside ``save``'s transaction), keeping corrected cells."""
+        ident = r.identification
+        old = self._db.execute("SELECT id FROM documents WHERE sha256 = ?", (r.sha256,)).fetchone()
+        corrected = self._corrected(old[0]) if old else {}
+        if old:
+            self._db.execute("DELETE FROM documents WHERE id = ?", (old[0],))
+        self._db.execute(
+            "INSERT INTO documents (sha256, source, status, template, applications_layout,"
+            " organ, year, reader, pages, error_stage, error_message, warnings, processed_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                r.sha256,
+                r.source,
+                r.status,
+                ident.template if ident else None,
+                ident.applications_layout if ident else None,
+                ident.organ if ident else None,
+                ident.year if ident else None,
+                r.reader,
+                r.pages,
+                r.error.stage if r.error else None,
+                r.error.message if r.error else None,
+                json.dumps(list(r.warnings), ensure_ascii=False),
+                now,
+            ),
+        )
+        doc_id = self._db.execute(
+            "SELECT id FROM documents WHERE sha256 = ?", (r.sha256,)
+        ).fetchone()[0]
+        rows = []
+        for c in r.cells:
+            key = (c.key.table, c.key.row, c.key.col)
+            kept = corrected.pop(key, None)
+            value, status, reason = (
+                (kept[3], kept[4], kept[12]) if kept else (c.value, str(c.status), c.reason)
             )
-            self._db.executemany(
-                "INSERT INTO checks (document_id, identity, holds, detail) VALUES (?, ?, ?, ?)",
-                [(doc_id, ch.identity, int(ch.holds), ch.detail) for ch in r.checks],
-            )
+            bbox = c.origin.bbox or (None, None, None, None)
+            rows.append(
+                (doc_id, *key, value, status, c.confidence, c.origin.page, *bbox,
+                 c.origin.line, reason, c.suggestion)
+            )  # fmt: skip
+        # a corrected cell this run did not produce (a failed re-run, another layout)
+        # is kept as it was: a reviewer's work is never dropped by re-extraction
+        rows.extend((doc_id, *old) for old in corrected.values())
+        self._db.executemany(
+            "INSERT INTO cells (document_id, tbl, row_key, col_key, value, status, confidence,"
+            " page, x0, y0, x1, y1, line, reason, suggestion)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        self._db.executemany(
+            "INSERT INTO checks (document_id, identity, holds, detail) VALUES (?, ?, ?, ?)",
+            [(doc_id, ch.identity, int(ch.holds), ch.detail) for ch in r.checks],
+        )
 
     def _corrected(self, doc_id: int) -> dict[tuple[str, str, str], tuple[Any, ...]]:
         """The document's corrected cells: whole rows, in the cells INSERT's column order."""
@@ -222,6 +343,21 @@ class Store:
             " FROM documents ORDER BY id"
         ).fetchall()
         return [StoredDocument(*r) for r in rows]
+
+    def files(self) -> list[StoredFile]:
+        """Every input file recorded, in the order first seen."""
+        rows = self._db.execute(
+            "SELECT path, resolved, sha256, status, error_stage, error_message, output,"
+            " processed_at FROM files ORDER BY id"
+        ).fetchall()
+        return [StoredFile(*r) for r in rows]
+
+    def owner_of(self, output: str) -> str | None:
+        """The resolved path of the input whose JSON is ``output``, if the store knows it."""
+        row = self._db.execute(
+            "SELECT resolved FROM files WHERE output = ? ORDER BY id DESC", (output,)
+        ).fetchone()
+        return str(row[0]) if row else None
 
     def cells(self, sha256: str) -> list[StoredCell]:
         rows = self._db.execute(

@@ -46,22 +46,36 @@ def _check_text(path: Path, doc: pymupdf.Document, texts: list[str]) -> tuple[se
     """
     unusable, empty = unusable_pages(doc, texts)
     if empty and (doc.is_repaired or len(empty) == len(texts)):
-        where = "damaged: pages " if doc.is_repaired else "pages "
-        raise BadPDF(f"{path}: {where}{', '.join(map(str, empty))} have no content")
+        where = "damaged: " if doc.is_repaired else ""
+        raise BadPDF(f"{path}: {where}no content on {_pages(empty, len(texts))}")
     if not unusable:
         return set(), []
-    pages = ", ".join(str(i + 1) for i in sorted(unusable))
+    pages = _pages([i + 1 for i in unusable], len(texts))
     reasons = "; ".join(sorted(set(unusable.values())))
     good = "".join(t for i, t in enumerate(texts) if i not in unusable)
     if len(good.strip()) < 20:
-        raise NeedsOCR(f"{path.name}: no usable text layer (pages {pages}: {reasons})")
+        raise NeedsOCR(f"{path.name}: no usable text layer ({pages}: {reasons})")
     missing = missing_tables(good)
     if missing:
         raise NeedsOCR(
-            f"{path.name}: pages {pages} have no usable text ({reasons}) and the other pages "
+            f"{path.name}: no usable text on {pages} ({reasons}) and the other pages "
             f"lack the table(s) {', '.join(missing)}"
         )
-    return set(unusable), [f"pages {pages} skipped: {reasons}"]
+    return set(unusable), [f"{pages} skipped: {reasons}"]
+
+
+def _pages(numbers: list[int], total: int, cap: int = 80) -> str:
+    """Page numbers as ranges (``pages 2–5, 9``), short enough for one line of a log."""
+    runs: list[list[int]] = []
+    for n in sorted(numbers):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    text = ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
+    if len(text) > cap:
+        return f"{len(numbers)} of {total} pages"
+    return f"pages {text}"
 
 
 def _open(path: Path) -> pymupdf.Document:
@@ -101,9 +115,18 @@ def read_pdf(path: Path) -> Reading:
                 drawings.append(page.get_drawings() if words[-1] else [])
             except Exception as e:  # a damaged page tree or content stream
                 raise BadPDF(f"{path}: page {i + 1} cannot be read ({e})") from e
-        skip, more = _check_text(Path(path), doc, [" ".join(w.text for w in ws) for ws in words])
+        try:
+            skip, more = _check_text(
+                Path(path), doc, [" ".join(w.text for w in ws) for ws in words]
+            )
+            heights = [doc[i].rect.height for i in range(len(words))]
+        except (BadPDF, NeedsOCR):
+            raise
+        except Exception as e:  # a page broken in a way only a second look shows
+            why = f"{len(words)} pages, then {doc.page_count} after repair"
+            why = why if doc.page_count != len(words) else f"{type(e).__name__}: {e}"
+            raise BadPDF(f"{path}: damaged: its pages cannot be read ({why})") from e
         notes += more
-        heights = [doc[i].rect.height for i in range(doc.page_count)]
     finally:
         doc.close()
     return Reading(

@@ -20,6 +20,9 @@ MIN_DPI = 150  # below this 9 pt table text is too small for the recogniser
 # an A3 page at 300 dpi is 17 MP; a page needing more than this is not a report page, and
 # rendering it would take gigabytes: it gets a clear error instead
 MAX_PIXELS = 60_000_000
+# an image file is decoded whole before it is scaled down: past this (750 MB of pixels) it
+# is refused from its header, before OpenCV tries (and fails with an assertion)
+MAX_IMAGE_PIXELS = 250_000_000
 
 
 class PageTooLarge(Exception):
@@ -33,6 +36,25 @@ def _check_size(number: int, width_pt: float, height_pt: float, dpi: float) -> N
             f"page {number} is {width_pt / 72:.0f}×{height_pt / 72:.0f} in: at {dpi:.0f} dpi "
             f"that is {pixels / 1e6:.0f} megapixels, over the {MAX_PIXELS / 1e6:.0f} MP limit"
         )
+
+
+def _check_image_size(path: Path) -> None:
+    """Raise ``PageTooLarge`` for an image file too large to decode, from its header alone."""
+    try:
+        with pymupdf.open(path) as doc:  # reads headers; pixels are decoded only on demand
+            sizes = [
+                (n, i["width"], i["height"])
+                for n, pg in enumerate(doc, 1)
+                for i in pg.get_image_info()
+            ]
+    except Exception:  # noqa: BLE001 - formats MuPDF cannot open are left to OpenCV
+        return
+    for n, w, h in sizes:
+        if w * h > MAX_IMAGE_PIXELS:
+            raise PageTooLarge(
+                f"page {n} of the image is {w}×{h} pixels ({w * h / 1e6:.0f} megapixels), "
+                f"over the {MAX_IMAGE_PIXELS / 1e6:.0f} MP limit for an image file"
+            )
 
 
 @dataclass(frozen=True)
@@ -94,6 +116,7 @@ def image_pages(path: Path, max_dpi: float = 200) -> Iterator[PageImage]:
     """Pages of an image file; every frame of a multi-page TIFF is a page."""
     import cv2
 
+    _check_image_size(path)
     frames: list[np.ndarray] = []
     if path.suffix.lower() in (".tif", ".tiff"):
         ok, mats = cv2.imreadmulti(str(path), flags=cv2.IMREAD_COLOR)
