@@ -73,8 +73,8 @@ def validated_output(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Route every ``export.result_json`` (and so ``write_json``) through the schema."""
     real = export.result_json
 
-    def checked(r: DocResult) -> dict[str, Any]:
-        doc = real(r)
+    def checked(r: DocResult, input_key: str | None = None) -> dict[str, Any]:
+        doc = real(r, input_key)
         validate_output(doc)
         return doc
 

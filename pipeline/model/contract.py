@@ -296,6 +296,7 @@ def schema() -> dict[str, Any]:
         ],
         "properties": {
             "source": {"type": "string"},
+            "input": {"type": "string"},
             "sha256": {"type": "string", "pattern": "^([0-9a-f]{64})?$"},
             "status": _enum(DocStatus),
             "template": _nullable(_enum(Template)),

@@ -1,4 +1,4 @@
-"""DocResult → the contract's JSON document (shared/spec/tables.md)."""
+"""DocResult → the contract's JSON document (docs/contract.md), and the output file's name."""
 
 from __future__ import annotations
 
@@ -34,10 +34,12 @@ def cell_json(c: Cell) -> dict[str, Any]:
     return out
 
 
-def result_json(r: DocResult) -> dict[str, Any]:
+def result_json(r: DocResult, input_key: str | None = None) -> dict[str, Any]:
+    """The contract's document; ``input_key`` (the input's resolved path) goes in ``"input"``."""
     ident = r.identification
     doc: dict[str, Any] = {
         "source": r.source,
+        **({"input": input_key} if input_key is not None else {}),
         "sha256": r.sha256,
         "status": r.status,
         "template": ident.template if ident else None,
@@ -82,9 +84,7 @@ def write_json(r: DocResult, out_dir: Path, stem: str, key: str | None = None) -
     """Write ``<stem>.json`` atomically; ``key`` (the input's resolved path) goes in ``"input"``."""
     path = out_dir / f"{stem}.json"
     tmp = path.with_suffix(".json.tmp")
-    doc = result_json(r)
-    if key is not None:
-        doc["input"] = key
+    doc = result_json(r, key)
     tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
     tmp.replace(path)
     return path
