@@ -3,7 +3,7 @@ on hand-made rules."""
 
 from __future__ import annotations
 
-from pipeline.read.geometry import cluster, connected, covered, crosses, find, lattice
+from pipeline.read.geometry import Cell, cluster, connected, covered, crosses, find, lattice
 from pipeline.read.pdf.ruled import Table, TextCell, fill, stitch
 from pipeline.read.pdf.words import Word
 
@@ -51,7 +51,7 @@ def test_connected_keeps_grids_of_two_rules_each_way() -> None:
 
 def test_lattice_spans_a_missing_rule() -> None:
     hs, vs = _rules(skip_v=(100.0, 20.0))  # no rule between columns 0 and 1 in band 1
-    grid = lattice(hs, vs, cluster_tol=2.5, cover_tol=2.0)
+    grid = lattice(hs, vs, 2.5, 2.0, Cell)
     assert grid.xs == tuple(XS) and grid.ys == tuple(YS)
     assert len(grid.cells) == 8
     merged = [c for c in grid.cells if c.c0 != c.c1]
@@ -65,9 +65,8 @@ def test_lattice_spans_a_missing_rule() -> None:
 def _table(page: int, texts: list[tuple[float, float, str]]) -> tuple[Table, Table]:
     """A 3x3 table on ``page`` before and after its words are filled in."""
     hs, vs = _rules()
-    grid = lattice(hs, vs, cluster_tol=2.5, cover_tol=2.0)
-    cells = tuple(TextCell(c.r0, c.r1, c.c0, c.c1, c.bbox) for c in grid.cells)
-    empty = Table(grid.xs, grid.ys, cells, page)
+    grid = lattice(hs, vs, 2.5, 2.0, TextCell)
+    empty = Table(grid.xs, grid.ys, grid.cells, page)
     words = [Word(x - 5, y - 4, x + 5, y + 4, t) for x, y, t in texts]
     full, rest = fill(empty, [*words, Word(400, 10, 410, 18, "outside")])
     assert [w.text for w in rest] == ["outside"]

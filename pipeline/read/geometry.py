@@ -99,11 +99,15 @@ def covered(segs: list[Seg], pos: float, a: float, b: float, tol: float) -> bool
     return any(abs(p - pos) <= tol and min(sb, b) - max(sa, a) >= need for p, sa, sb in segs)
 
 
-def lattice(hs: list[Seg], vs: list[Seg], cluster_tol: float, cover_tol: float) -> Lattice[Cell]:
+def lattice(
+    hs: list[Seg], vs: list[Seg], cluster_tol: float, cover_tol: float, cell: type[C]
+) -> Lattice[C]:
     """Atomic cells between all rule positions, merged where the rule between them is missing.
 
     Rule positions closer than ``cluster_tol`` are one; a rule within ``cover_tol`` of a
     position that covers most of a cell's side separates the cells on either side of it.
+    The cells are made as ``cell`` (a :class:`Cell` or a subclass whose other fields
+    have defaults), so a reader gets its own cell type without copying each one.
     """
     xs = cluster([v[0] for v in vs] + [min(h[1] for h in hs), max(h[2] for h in hs)], cluster_tol)
     ys = cluster([h[0] for h in hs] + [min(v[1] for v in vs), max(v[2] for v in vs)], cluster_tol)
@@ -121,7 +125,7 @@ def lattice(hs: list[Seg], vs: list[Seg], cluster_tol: float, cover_tol: float) 
         s = spans.setdefault(find(parent, k), [r, r, c, c])
         s[0], s[1], s[2], s[3] = min(s[0], r), max(s[1], r), min(s[2], c), max(s[3], c)
     cells = tuple(
-        Cell(r0, r1, c0, c1, (xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1]))
+        cell(r0, r1, c0, c1, (xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1]))
         for r0, r1, c0, c1 in spans.values()
     )
     return Lattice(tuple(xs), tuple(ys), cells)

@@ -90,13 +90,8 @@ def tables(page_no: int, drawings: list[dict]) -> list[Table]:
     A one-column "grid" (a frame around a paragraph, a page border) is no table.
     """
     hs, vs = _rules(drawings)
-    grids = [_table(page_no, lattice(gh, gv, _CLUSTER, _TOL)) for gh, gv in connected(hs, vs, _TOL)]
-    return [t for t in grids if len(t.xs) > 2 and len(t.ys) > 1]
-
-
-def _table(page_no: int, grid: Lattice[Cell]) -> Table:
-    cells = tuple(TextCell(c.r0, c.r1, c.c0, c.c1, c.bbox) for c in grid.cells)
-    return Table(grid.xs, grid.ys, cells, page_no)
+    grids = [lattice(gh, gv, _CLUSTER, _TOL, TextCell) for gh, gv in connected(hs, vs, _TOL)]
+    return [Table(g.xs, g.ys, g.cells, page_no) for g in grids if len(g.xs) > 2 and len(g.ys) > 1]
 
 
 def fill(table: Table, words: list[Word]) -> tuple[Table, list[Word]]:
@@ -117,11 +112,18 @@ def fill(table: Table, words: list[Word]) -> tuple[Table, list[Word]]:
         r = min(max(bisect_right(table.ys, w.cy) - 1, 0), len(table.ys) - 2)
         c = min(max(bisect_right(table.xs, cx) - 1, 0), len(table.xs) - 2)
         inside[index[(r, c)]].append(w)
-    cells = tuple(
-        _with_text(cell, join(w.text for line in lines_of(ws) for w in line))
+    cells = tuple(  # a blank cell without words is kept as it is
+        _with_text(cell, _text(ws)) if ws or cell.text else cell
         for cell, ws in zip(table.cells, inside, strict=True)
     )
     return replace(table, cells=cells), rest
+
+
+def _text(ws: list[Word]) -> str:
+    """The words of a cell in reading order; most cells hold one word (a number)."""
+    if len(ws) == 1:
+        return ws[0].text
+    return join(w.text for line in lines_of(ws) for w in line)
 
 
 def _with_text(c: TextCell, text: str) -> TextCell:

@@ -113,7 +113,7 @@ def find_grids(
 
 def _grid(hs: list[Seg], vs: list[Seg], tol: float) -> Grid:
     """The cells between the rules (:func:`pipeline.read.geometry.lattice`), and the rules."""
-    lat = lattice(hs, vs, tol * 1.5, tol * 1.5)
+    lat = lattice(hs, vs, tol * 1.5, tol * 1.5, Cell)
     rules = tuple([("h", h) for h in hs] + [("v", v) for v in vs])
     return Grid(lat.xs, lat.ys, lat.cells, rules)
 
