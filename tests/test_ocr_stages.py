@@ -249,8 +249,8 @@ def test_paddleocr_engine_recognizes_digits(tmp_path: Path) -> None:
 
     crops = _digit_crops()
     got = PaddleOcrEngine().recognize(crops)
-    assert [t for t, _ in got] == ["12", "3057", "8", "460"]
-    assert all(s > 0.9 for _, s in got)
+    assert [r.text for r in got] == ["12", "3057", "8", "460"]
+    assert all(r.confidence > 0.9 for r in got)
     # a user's folder without inference.yml: the engine writes one from the dictionary
     m = find_models()
     for kind, path in (("det", m.det), ("rec", m.rec)):
@@ -258,4 +258,4 @@ def test_paddleocr_engine_recognizes_digits(tmp_path: Path) -> None:
         (tmp_path / kind / f"{kind}.onnx").symlink_to(path)
     (tmp_path / "my_dict.txt").symlink_to(m.keys)
     again = PaddleOcrEngine(model_dir=tmp_path).recognize(crops[:2])
-    assert [t for t, _ in again] == ["12", "3057"]
+    assert [r.text for r in again] == ["12", "3057"]

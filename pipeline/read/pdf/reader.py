@@ -143,17 +143,23 @@ def _rows(
         if i not in skip:
             rest = ws
             for t in tables(i + 1, dr):
-                rest = fill(t, rest)
+                t, rest = fill(t, rest)
                 if any(c.text for c in t.cells):
                     items.append((t.ys[0], t))
             items.extend(free_text(i + 1, rest, (0.08 * heights[i], 0.9 * heights[i])))
         items.sort(key=lambda it: it[0])
         pages.append(items)
     for i in range(1, len(pages)):  # ignoring running heads and page numbers
-        prev = [it for y, it in pages[i - 1] if isinstance(it, Table) or y < 0.9 * heights[i - 1]]
-        nxt = [it for y, it in pages[i] if isinstance(it, Table) or y > 0.1 * heights[i]]
-        if prev and nxt and isinstance(prev[-1], Table) and isinstance(nxt[0], Table):
-            stitch(prev[-1], nxt[0])
+        a, b = pages[i - 1], pages[i]
+        prev = [
+            k for k, (y, it) in enumerate(a) if isinstance(it, Table) or y < 0.9 * heights[i - 1]
+        ]
+        nxt = [k for k, (y, it) in enumerate(b) if isinstance(it, Table) or y > 0.1 * heights[i]]
+        if prev and nxt:
+            (ya, ta), (yb, tb) = a[prev[-1]], b[nxt[0]]
+            if isinstance(ta, Table) and isinstance(tb, Table):
+                ta, tb = stitch(ta, tb)
+                a[prev[-1]], b[nxt[0]] = (ya, ta), (yb, tb)
     out: list[Row] = []
     for items in pages:
         for _, it in items:

@@ -8,50 +8,39 @@ break split is rejoined, and each band of cells becomes a row (cells → rows).
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
-from pipeline.model.records import BBox, CellText, Origin, Row
+from pipeline.model.records import CellText, Origin, Row
+from pipeline.read.geometry import Cell, Lattice, Seg, connected, lattice
 from pipeline.read.pdf.words import ENUM, NUM, Word, join, lines_of
 
 _TOL = 2.0  # points: rules this close are the same rule, and touch
-_Seg = tuple[float, float, float]  # a rule: (y, x0, x1) horizontal or (x, y0, y1) vertical
+_CLUSTER = 2.5  # points: rule positions this close are one grid line
 
 
-@dataclass
-class _Cell:
-    r0: int
-    r1: int
-    c0: int
-    c1: int
-    bbox: BBox
-    words: list[Word] = field(default_factory=list)
+@dataclass(frozen=True)
+class TextCell(Cell):
+    """A grid cell and the text of the words in it."""
+
     text: str = ""
 
 
-@dataclass
-class Table:
+@dataclass(frozen=True)
+class Table(Lattice[TextCell]):
+    """A ruled table on page ``page`` (from 1), in PDF points."""
+
     page: int
-    xs: list[float]
-    ys: list[float]
-    cells: list[_Cell]
-
-    @property
-    def bbox(self) -> BBox:
-        return (self.xs[0], self.ys[0], self.xs[-1], self.ys[-1])
-
-    def band(self, i: int) -> list[_Cell]:
-        return sorted((c for c in self.cells if c.r0 == i), key=lambda c: c.c0)
 
 
 def _visible(color: Sequence[float] | None) -> bool:
     return color is not None and min(color, default=0.0) < 0.9
 
 
-def _rules(drawings: list[dict]) -> tuple[list[_Seg], list[_Seg]]:
+def _rules(drawings: list[dict]) -> tuple[list[Seg], list[Seg]]:
     """Horizontal (y, x0, x1) and vertical (x, y0, y1) rules: lines and thin rectangles."""
-    hs: list[_Seg] = []
-    vs: list[_Seg] = []
+    hs: list[Seg] = []
+    vs: list[Seg] = []
 
     def seg(x0: float, y0: float, x1: float, y1: float) -> None:
         if abs(y1 - y0) <= 1.0 and abs(x1 - x0) > _TOL:
@@ -78,9 +67,9 @@ def _rules(drawings: list[dict]) -> tuple[list[_Seg], list[_Seg]]:
     return _merge(hs), _merge(vs)
 
 
-def _merge(segs: list[_Seg]) -> list[_Seg]:
+def _merge(segs: list[Seg]) -> list[Seg]:
     """Join collinear pieces of one rule (same position, touching extents)."""
-    out: list[_Seg] = []
+    out: list[Seg] = []
     for pos, a, b in sorted(segs):
         for k in range(len(out) - 1, -1, -1):
             p, oa, ob = out[k]
@@ -95,82 +84,25 @@ def _merge(segs: list[_Seg]) -> list[_Seg]:
     return out
 
 
-def cluster(values: Iterable[float], tol: float = 2.5) -> list[float]:
-    """Positions closer than ``tol`` are one position: their mean."""
-    out: list[list[float]] = []
-    for v in sorted(values):
-        if out and v - out[-1][-1] <= tol:
-            out[-1].append(v)
-        else:
-            out.append([v])
-    return [sum(g) / len(g) for g in out]
-
-
-def _covered(segs: list[_Seg], pos: float, a: float, b: float) -> bool:
-    """Is there a rule at ``pos`` covering most of the span ``a..b``?"""
-    need = 0.6 * (b - a)
-    return any(abs(p - pos) <= _TOL and min(sb, b) - max(sa, a) >= need for p, sa, sb in segs)
-
-
-def _find(parent: list[int], i: int) -> int:
-    """Union-find root, halving the path on the way."""
-    while parent[i] != i:
-        parent[i] = parent[parent[i]]
-        i = parent[i]
-    return i
-
-
 def tables(page_no: int, drawings: list[dict]) -> list[Table]:
     """Grids of crossing rules: connected sets of rules that make two columns or more.
 
     A one-column "grid" (a frame around a paragraph, a page border) is no table.
     """
     hs, vs = _rules(drawings)
-    parent = list(range(len(hs) + len(vs)))
-    for i, (y, hx0, hx1) in enumerate(hs):
-        for j, (x, vy0, vy1) in enumerate(vs):
-            if hx0 - _TOL <= x <= hx1 + _TOL and vy0 - _TOL <= y <= vy1 + _TOL:
-                parent[_find(parent, i)] = _find(parent, len(hs) + j)
-    groups: dict[int, tuple[list[_Seg], list[_Seg]]] = {}
-    for i in range(len(hs) + len(vs)):
-        g = groups.setdefault(_find(parent, i), ([], []))
-        (g[0].append(hs[i]) if i < len(hs) else g[1].append(vs[i - len(hs)]))
-    grids = [_grid(page_no, gh, gv) for gh, gv in groups.values() if len(gh) > 1 < len(gv)]
-    return [t for t in grids if len(t.xs) > 2 and len(t.ys) > 1]
+    grids = [lattice(gh, gv, _CLUSTER, _TOL, TextCell) for gh, gv in connected(hs, vs, _TOL)]
+    return [Table(g.xs, g.ys, g.cells, page_no) for g in grids if len(g.xs) > 2 and len(g.ys) > 1]
 
 
-def _grid(page_no: int, hs: list[_Seg], vs: list[_Seg]) -> Table:
-    """Atomic cells between all rule positions, merged where the rule between them is missing."""
-    xs = cluster([v[0] for v in vs] + [min(h[1] for h in hs), max(h[2] for h in hs)])
-    ys = cluster([h[0] for h in hs] + [min(v[1] for v in vs), max(v[2] for v in vs)])
-    nr, nc = len(ys) - 1, len(xs) - 1
-    parent = list(range(nr * nc))
-    for i in range(nr):
-        for j in range(nc):
-            if j + 1 < nc and not _covered(vs, xs[j + 1], ys[i], ys[i + 1]):
-                parent[_find(parent, i * nc + j)] = _find(parent, i * nc + j + 1)
-            if i + 1 < nr and not _covered(hs, ys[i + 1], xs[j], xs[j + 1]):
-                parent[_find(parent, i * nc + j)] = _find(parent, (i + 1) * nc + j)
-    spans: dict[int, list[int]] = {}
-    for k in range(nr * nc):
-        r, c = divmod(k, nc)
-        s = spans.setdefault(_find(parent, k), [r, r, c, c])
-        s[0], s[1], s[2], s[3] = min(s[0], r), max(s[1], r), min(s[2], c), max(s[3], c)
-    cells = [
-        _Cell(r0, r1, c0, c1, (xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1]))
-        for r0, r1, c0, c1 in spans.values()
-    ]
-    return Table(page_no, xs, ys, cells)
-
-
-def fill(table: Table, words: list[Word]) -> list[Word]:
-    """Put the words whose centre is inside the table into cells; return the others."""
+def fill(table: Table, words: list[Word]) -> tuple[Table, list[Word]]:
+    """The table with the words whose centre is inside it put into its cells; the others."""
     x0, y0, x1, y1 = table.bbox
-    index = {}
-    for cell in table.cells:
+    index: dict[tuple[int, int], int] = {}
+    for k, cell in enumerate(table.cells):
         index.update(
-            {(r, c): cell for r in range(cell.r0, cell.r1 + 1) for c in range(cell.c0, cell.c1 + 1)}
+            {(r, c): k for r in range(cell.r0, cell.r1 + 1) for c in range(cell.c0, cell.c1 + 1)}
         )
+    inside: list[list[Word]] = [[] for _ in table.cells]
     rest = []
     for w in words:
         cx = (w.x0 + w.x1) / 2
@@ -179,44 +111,62 @@ def fill(table: Table, words: list[Word]) -> list[Word]:
             continue
         r = min(max(bisect_right(table.ys, w.cy) - 1, 0), len(table.ys) - 2)
         c = min(max(bisect_right(table.xs, cx) - 1, 0), len(table.xs) - 2)
-        index[(r, c)].words.append(w)
-    for cell in table.cells:
-        cell.text = join(w.text for line in lines_of(cell.words) for w in line)
-    return rest
+        inside[index[(r, c)]].append(w)
+    cells = tuple(  # a blank cell without words is kept as it is
+        _with_text(cell, _text(ws)) if ws or cell.text else cell
+        for cell, ws in zip(table.cells, inside, strict=True)
+    )
+    return replace(table, cells=cells), rest
 
 
-def stitch(prev: Table, nxt: Table) -> None:
-    """Rejoin a table row that Word split across a page break.
+def _text(ws: list[Word]) -> str:
+    """The words of a cell in reading order; most cells hold one word (a number)."""
+    if len(ws) == 1:
+        return ws[0].text
+    return join(w.text for line in lines_of(ws) for w in line)
+
+
+def _with_text(c: TextCell, text: str) -> TextCell:
+    return TextCell(c.r0, c.r1, c.c0, c.c1, c.bbox, text)
+
+
+def stitch(prev: Table, nxt: Table) -> tuple[Table, Table]:
+    """Rejoin a table row that Word split across a page break: ``prev`` and ``nxt`` again,
+    changed when they hold such a row.
 
     The first data band of ``nxt`` is a continuation when it holds no numbers, is blank
     where the last band of ``prev`` has numbers, and each of its texts sits in a cell
     shaped like one of ``prev``'s bottom cells and does not start a new numbered label.
-    Its texts are then appended to those cells and the band is dropped.
+    Its texts are then appended to those cells and the band is blanked.
     """
     bottom = [c for c in prev.cells if c.r1 == len(prev.ys) - 2]
     for i in range(len(nxt.ys) - 1):
         band = nxt.band(i)
         if any(NUM.match(c.text) for c in band):
-            return
+            break
         if all(c.text for c in band):
             continue  # a (repeated) header band
-        pairs: list[tuple[_Cell, _Cell]] = []
+        pairs: list[tuple[TextCell, TextCell]] = []
         for c in band:
             same = [
                 b for b in bottom if abs(b.bbox[0] - c.bbox[0]) + abs(b.bbox[2] - c.bbox[2]) < 4
             ]
             twin = same[0] if same else None
             if twin is None or (c.text and ENUM.match(c.text)):
-                return
+                return prev, nxt
             if c.text and NUM.match(twin.text):
-                return  # text under a number is a header, not the rest of a split row
+                return prev, nxt  # text under a number is a header, not the rest of a split row
             pairs.append((c, twin))
         if not any(not c.text and NUM.match(t.text) for c, t in pairs):
-            return
+            break
+        joined: dict[TextCell, str] = {}  # cells are unique in a table: (r0, c0) differ
         for c, twin in pairs:
-            twin.text = join([twin.text, c.text])
-            c.text = ""
-        return
+            joined[twin] = join([joined.get(twin, twin.text), c.text])
+        moved = {c for c, _ in pairs}
+        prev_cells = tuple(_with_text(t, joined[t]) if t in joined else t for t in prev.cells)
+        nxt_cells = tuple(_with_text(c, "") if c in moved else c for c in nxt.cells)
+        return replace(prev, cells=prev_cells), replace(nxt, cells=nxt_cells)
+    return prev, nxt
 
 
 def table_rows(table: Table) -> list[tuple[float, Row]]:

@@ -21,9 +21,13 @@ ENUM = re.compile(
 )
 
 
-@dataclass(slots=True, eq=False)
+@dataclass(slots=True, frozen=True, eq=False)
 class Word:
-    """A word or a run of words on one line: bbox and text."""
+    """A word or a run of words on one line: bbox and text.
+
+    Compared by identity (``eq=False``): two words with the same box and text are still
+    two words when the borderless reader moves them between lines and labels.
+    """
 
     x0: float
     y0: float
@@ -86,21 +90,36 @@ def page_words(page: pymupdf.Page) -> list[Word]:
     flags = pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP
     for block in page.get_text("rawdict", flags=flags)["blocks"]:
         for line in block.get("lines", ()):
-            cur: list[Word] = []
+            cur: list[_Char] = []
             for span in line["spans"]:
                 gap = 0.25 * max(span["size"], 1.0)
                 for ch in span["chars"]:
                     x0, y0, x1, y1 = ch["bbox"]
-                    c = Word(x0, y0, x1, y1, ch["c"])
-                    if cur and (  # a space, a gap, a step back or a jump off the baseline
-                        c.text.isspace()
-                        or not cur[-1].x0 - 0.5 < c.x0 <= cur[-1].x1 + gap
-                        or abs(c.cy - cur[-1].cy) > 2 * gap
+                    c: _Char = (x0, y0, x1, y1, ch["c"])
+                    last = cur[-1] if cur else None
+                    if last and (  # a space, a gap, a step back or a jump off the baseline
+                        c[4].isspace()
+                        or not last[0] - 0.5 < x0 <= last[2] + gap
+                        or abs((y0 + y1) / 2 - (last[1] + last[3]) / 2) > 2 * gap
                     ):
-                        out.append(union(cur, sep=False))
+                        out.append(_run(cur))
                         cur = []
-                    if not c.text.isspace():
+                    if not c[4].isspace():
                         cur.append(c)
             if cur:
-                out.append(union(cur, sep=False))
+                out.append(_run(cur))
     return out
+
+
+_Char = tuple[float, float, float, float, str]  # x0, y0, x1, y1, the character
+
+
+def _run(chars: list[_Char]) -> Word:
+    """One word around a run of characters (plain tuples: a page has thousands)."""
+    return Word(
+        min(c[0] for c in chars),
+        min(c[1] for c in chars),
+        max(c[2] for c in chars),
+        max(c[3] for c in chars),
+        "".join(c[4] for c in chars),
+    )

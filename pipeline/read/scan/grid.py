@@ -4,47 +4,26 @@ Long thin runs of ink survive an opening with a long line-shaped kernel; text do
 Each surviving run is a rule segment; segments that cross at least two segments of the
 other direction belong to a table (a stroke inside a cell touches no rule). Rules
 positions give the bands; a missing rule between two atomic cells merges them, which
-is how spans (merged labels, header groups) are found. Same grid model as the PDF
-reader's (:mod:`pipeline.read.pdf.ruled`).
+is how spans (merged labels, header groups) are found. The grid model is the PDF
+reader's too (:mod:`pipeline.read.geometry`), with tolerances in pixels.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from pipeline.read.pdf.ruled import cluster
-
-Seg = tuple[float, float, float]  # position, start, end (pixels)
+from pipeline.read.geometry import Cell, Lattice, Seg, connected, crosses, lattice
 
 
-@dataclass
-class GridCell:
-    r0: int
-    r1: int
-    c0: int
-    c1: int
-    bbox: tuple[float, float, float, float]  # pixels in the prepared image
-    text: str = ""
-    confidence: float = 1.0
+@dataclass(frozen=True)
+class Grid(Lattice[Cell]):
+    """A ruled table in the prepared image (pixels), with the rules that make it."""
 
-
-@dataclass
-class Grid:
-    xs: list[float]
-    ys: list[float]
-    cells: list[GridCell]
-    rules: list[tuple[str, Seg]] = field(default_factory=list)
-
-    @property
-    def bbox(self) -> tuple[float, float, float, float]:
-        return (self.xs[0], self.ys[0], self.xs[-1], self.ys[-1])
-
-    def band(self, i: int) -> list[GridCell]:
-        """The cells that start in row band ``i``, left to right."""
-        return sorted((c for c in self.cells if c.r0 == i), key=lambda c: c.c0)
+    rules: tuple[tuple[str, Seg], ...] = ()
 
 
 def rule_masks(ink: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
@@ -83,12 +62,6 @@ def _segments(mask: np.ndarray, horizontal: bool) -> list[Seg]:
     return out
 
 
-def _crosses(h: Seg, v: Seg, tol: float) -> bool:
-    y, hx0, hx1 = h
-    x, vy0, vy1 = v
-    return hx0 - tol <= x <= hx1 + tol and vy0 - tol <= y <= vy1 + tol
-
-
 def _is_rule(v: Seg, hs: list[Seg], text: np.ndarray, dpi: float) -> bool:
     """A vertical run is a rule when it joins two horizontal rules with clear paper beside it.
 
@@ -120,12 +93,6 @@ def _is_rule(v: Seg, hs: list[Seg], text: np.ndarray, dpi: float) -> bool:
     return total > 0 and clear * 2 >= total
 
 
-def _covered(segs: list[Seg], pos: float, a: float, b: float, tol: float) -> bool:
-    """Is there a rule at ``pos`` covering most of ``a..b``?"""
-    need = 0.6 * (b - a)
-    return any(abs(p - pos) <= tol and min(sb, b) - max(sa, a) >= need for p, sa, sb in segs)
-
-
 def find_grids(
     ink: np.ndarray, dpi: float, masks: tuple[np.ndarray, np.ndarray] | None = None
 ) -> list[Grid]:
@@ -136,66 +103,22 @@ def find_grids(
     text = cv2.bitwise_and(ink, cv2.bitwise_not(cv2.dilate(hm, np.ones((3, 1), np.uint8))))
     # keep segments crossing >= 2 of the other kind, twice (a kept one may lose partners)
     for _ in range(2):
-        hs2 = [h for h in hs if sum(_crosses(h, v, tol) for v in vs) >= 2]
-        vs2 = [v for v in vs if _is_rule(v, [h for h in hs2 if _crosses(h, v, tol)], text, dpi)]
+        hs2 = [h for h in hs if sum(crosses(h, v, tol) for v in vs) >= 2]
+        vs2 = [v for v in vs if _is_rule(v, [h for h in hs2 if crosses(h, v, tol)], text, dpi)]
         hs, vs = hs2, vs2
-    parent = list(range(len(hs) + len(vs)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i, h in enumerate(hs):
-        for j, v in enumerate(vs):
-            if _crosses(h, v, tol):
-                parent[find(i)] = find(len(hs) + j)
-    groups: dict[int, tuple[list[Seg], list[Seg]]] = {}
-    for i in range(len(hs) + len(vs)):
-        g = groups.setdefault(find(i), ([], []))
-        if i < len(hs):
-            g[0].append(hs[i])
-        else:
-            g[1].append(vs[i - len(hs)])
-    grids = [_grid(gh, gv, tol) for gh, gv in groups.values() if len(gh) >= 2 and len(gv) >= 2]
+    grids = [_grid(gh, gv, tol) for gh, gv in connected(hs, vs, tol)]
     grids = [g for g in grids if len(g.xs) >= 2 and len(g.ys) >= 2]
     return sorted(grids, key=lambda g: g.ys[0])
 
 
 def _grid(hs: list[Seg], vs: list[Seg], tol: float) -> Grid:
-    """Atomic cells between all rule positions, merged where the rule between them is missing."""
-    xs = cluster([v[0] for v in vs] + [min(h[1] for h in hs), max(h[2] for h in hs)], tol * 1.5)
-    ys = cluster([h[0] for h in hs] + [min(v[1] for v in vs), max(v[2] for v in vs)], tol * 1.5)
-    nr, nc = len(ys) - 1, len(xs) - 1
-    parent = list(range(max(nr * nc, 0)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i in range(nr):
-        for j in range(nc):
-            if j + 1 < nc and not _covered(vs, xs[j + 1], ys[i], ys[i + 1], tol * 1.5):
-                parent[find(i * nc + j)] = find(i * nc + j + 1)
-            if i + 1 < nr and not _covered(hs, ys[i + 1], xs[j], xs[j + 1], tol * 1.5):
-                parent[find(i * nc + j)] = find((i + 1) * nc + j)
-    spans: dict[int, list[int]] = {}
-    for k in range(nr * nc):
-        r, c = divmod(k, nc)
-        s = spans.setdefault(find(k), [r, r, c, c])
-        s[0], s[1], s[2], s[3] = min(s[0], r), max(s[1], r), min(s[2], c), max(s[3], c)
-    cells = [
-        GridCell(r0, r1, c0, c1, (xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1]))
-        for r0, r1, c0, c1 in spans.values()
-    ]
-    rules = [("h", h) for h in hs] + [("v", v) for v in vs]
-    return Grid(xs, ys, cells, rules)
+    """The cells between the rules (:func:`pipeline.read.geometry.lattice`), and the rules."""
+    lat = lattice(hs, vs, tol * 1.5, tol * 1.5, Cell)
+    rules = tuple([("h", h) for h in hs] + [("v", v) for v in vs])
+    return Grid(lat.xs, lat.ys, lat.cells, rules)
 
 
-def grid_rule_mask(grids: list[Grid], shape: tuple[int, ...], dpi: float) -> np.ndarray:
+def grid_rule_mask(grids: Sequence[Grid], shape: tuple[int, ...], dpi: float) -> np.ndarray:
     """Pixels of the accepted rules only (not every long stroke the morphology kept).
 
     Whitening these keeps rules out of crops without eating glyphs that touch them.

@@ -15,15 +15,16 @@ from __future__ import annotations
 import statistics
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from pipeline.model.records import CellText, Origin, ReaderKind, Reading, Row
-from pipeline.read.ocr import OcrEngine, default_engine
-from pipeline.read.scan.grid import Grid, GridCell, find_grids, grid_rule_mask, rule_masks
+from pipeline.read.geometry import Cell
+from pipeline.read.ocr import OcrEngine, Recognized, default_engine
+from pipeline.read.scan.grid import Grid, find_grids, grid_rule_mask, rule_masks
 from pipeline.read.scan.prepare import Prepared, prepare
 from pipeline.read.scan.render import PageImage, pages
 
@@ -33,21 +34,22 @@ BLANK_CONFIDENCE = 0.97  # a cell without ink: printed blank
 SPECK_CONFIDENCE = 0.6  # a cell with a little ink that is not text: maybe a lost digit
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class _Line:
-    """A text line to recognise: its box in the prepared image."""
+    """A text line to recognise: its box in the prepared image.
+
+    Compared by identity: it keys its recognised text, and two lines are two crops.
+    """
 
     box: tuple[int, int, int, int]
-    text: str = ""
-    conf: float = 0.0
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Slot:
     """A cell and the lines of text found in it."""
 
-    cell: GridCell
-    lines: list[_Line] = field(default_factory=list)
+    cell: Cell
+    lines: tuple[_Line, ...] = ()
     specks: bool = False
 
 
@@ -77,19 +79,19 @@ def _despeckle(mask: np.ndarray, min_area: int) -> np.ndarray:
     return np.where(keep[labels], 255, 0).astype(np.uint8)
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class _Page:
     """Everything found on one page before recognition."""
 
     image: PageImage
     prep: Prepared
-    grids: list[Grid]
-    slots: list[list[_Slot]]
-    prose: list[_Line]
+    grids: tuple[Grid, ...]
+    slots: tuple[tuple[_Slot, ...], ...]  # per grid, in the order of its cells
+    prose: tuple[_Line, ...]
     rules: np.ndarray  # dilated rule mask: whitened in table crops
 
 
-def _interior(cell: GridCell, inset: int, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+def _interior(cell: Cell, inset: int, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
     x0, y0, x1, y1 = cell.bbox
     h, w = shape[:2]
     return (
@@ -100,17 +102,19 @@ def _interior(cell: GridCell, inset: int, shape: tuple[int, ...]) -> tuple[int, 
     )
 
 
-def _cell_lines(text: np.ndarray, box: tuple[int, int, int, int], line_h: float) -> list[_Line]:
+def _cell_lines(
+    text: np.ndarray, box: tuple[int, int, int, int], line_h: float
+) -> tuple[_Line, ...]:
     x0, y0, x1, y1 = box
     sub = text[y0:y1, x0:x1]
     if sub.size == 0 or not sub.any():
-        return []
+        return ()
     lines = []
     for s, e in _merge_runs(_runs(sub.sum(axis=1)), line_h):
         cols = np.nonzero(sub[s : e + 1].sum(axis=0))[0]
         lx0, lx1 = int(cols[0]), int(cols[-1])
         lines.append(_Line((x0 + lx0, y0 + s, x0 + lx1 + 1, y0 + e + 1)))
-    return lines
+    return tuple(lines)
 
 
 def _layout(img: PageImage, timings: dict[str, float]) -> _Page:
@@ -119,7 +123,7 @@ def _layout(img: PageImage, timings: dict[str, float]) -> _Page:
     prep = prepare(img.image, img.dpi)
     t1 = time.perf_counter()
     hm, vm = rule_masks(prep.ink, prep.dpi)
-    grids = find_grids(prep.ink, prep.dpi, (hm, vm))
+    grids = tuple(find_grids(prep.ink, prep.dpi, (hm, vm)))
     rules = grid_rule_mask(grids, prep.ink.shape, prep.dpi)
     min_area = max(3, round((prep.dpi / 150) ** 2 * 4))
     raw = cv2.bitwise_and(prep.ink, cv2.bitwise_not(rules))
@@ -135,21 +139,21 @@ def _layout(img: PageImage, timings: dict[str, float]) -> _Page:
         if e - s >= 2
     ]
     line_h = statistics.median(heights) if heights else prep.dpi * 0.12
-    slots: list[list[_Slot]] = []
+    slots: list[tuple[_Slot, ...]] = []
     for g, gb in zip(grids, boxes, strict=True):
         row = []
         for c, b in zip(g.cells, gb, strict=True):
             lines = _cell_lines(text, b, line_h)
             noise = int(np.count_nonzero(raw[b[1] : b[3], b[0] : b[2]]))
             row.append(_Slot(c, lines, specks=not lines and noise > 3 * min_area))
-        slots.append(row)
-    prose = _prose_lines(text, grids, prep.dpi, img.number == 1)
+        slots.append(tuple(row))
+    prose = tuple(_prose_lines(text, grids, prep.dpi, img.number == 1))
     timings["prepare"] += t1 - t0
     timings["grid"] += time.perf_counter() - t1
-    return _Page(img, prep, grids, slots, prose, rules)
+    return _Page(img, prep, grids, tuple(slots), prose, rules)
 
 
-def _prose_lines(text: np.ndarray, grids: list[Grid], dpi: float, first: bool) -> list[_Line]:
+def _prose_lines(text: np.ndarray, grids: tuple[Grid, ...], dpi: float, first: bool) -> list[_Line]:
     """Lines outside tables that may be titles: first lines of the report, short lines,
     and the two lines just above each table. Narrative lines are left unread."""
     mask = text.copy()
@@ -204,8 +208,11 @@ def _join(parts: list[str]) -> str:
     return out
 
 
-def _recognise(page: _Page, engine: OcrEngine, timings: dict[str, float]) -> None:
-    """One batched recognition call for all the page's crops."""
+def _recognise(
+    page: _Page, engine: OcrEngine, timings: dict[str, float]
+) -> dict[_Line, Recognized]:
+    """One batched recognition call for all the page's crops: each line's text (stripped)
+    and confidence. Lines too small to crop are left out."""
     gray = page.prep.gray
     h, w = gray.shape
     clean = gray.copy()
@@ -220,12 +227,15 @@ def _recognise(page: _Page, engine: OcrEngine, timings: dict[str, float]) -> Non
     t0 = time.perf_counter()
     results = engine.recognize([c for _, c in todo]) if todo else []
     timings["ocr"] += time.perf_counter() - t0
-    for (ln, _), (txt, conf) in zip(todo, results, strict=True):
-        ln.text, ln.conf = txt.strip(), conf
+    return {
+        ln: Recognized(r.text.strip(), r.confidence)
+        for (ln, _), r in zip(todo, results, strict=True)
+    }
 
 
-def _rows(page: _Page) -> list[tuple[float, Row]]:
+def _rows(page: _Page, read: dict[_Line, Recognized]) -> list[tuple[float, Row]]:
     """Table rows and prose lines of one page with their top y, in PDF points."""
+    unread = Recognized("", 0.0)
     tf, no = page.prep.transform, page.image.number
     out: list[tuple[float, Row]] = []
     for g, slots in zip(page.grids, page.slots, strict=True):
@@ -235,10 +245,10 @@ def _rows(page: _Page) -> list[tuple[float, Row]]:
             cells = []
             for c in band:
                 s = by_cell[id(c)]
-                read = [ln for ln in s.lines if ln.text]
-                if read:
-                    text = _join([ln.text for ln in read])
-                    conf = min(ln.conf for ln in read)
+                got = [r for r in (read.get(ln, unread) for ln in s.lines) if r.text]
+                if got:
+                    text = _join([r.text for r in got])
+                    conf = min(r.confidence for r in got)
                 else:
                     text, conf = "", SPECK_CONFIDENCE if s.specks or s.lines else BLANK_CONFIDENCE
                 cells.append(CellText(text, round(conf, 4), Origin(no, tf.to_pdf(c.bbox))))
@@ -247,9 +257,10 @@ def _rows(page: _Page) -> list[tuple[float, Row]]:
             box = tf.to_pdf((g.xs[0], g.ys[i], g.xs[-1], g.ys[i + 1]))
             out.append((box[1], Row(tuple(cells), Origin(no, box))))
     for ln in page.prose:
-        if ln.text:
+        r = read.get(ln, unread)
+        if r.text:
             box = tf.to_pdf(ln.box)
-            cell = CellText(ln.text, round(ln.conf, 4), Origin(no, box))
+            cell = CellText(r.text, round(r.confidence, 4), Origin(no, box))
             out.append((box[1], Row((cell,), Origin(no, box))))
     out.sort(key=lambda it: it[0])
     return out
@@ -266,7 +277,7 @@ def read_scan(path: Path, engine: OcrEngine | None = None, max_dpi: float = MAX_
         timings["render"] += time.perf_counter() - t0
         n += 1
         page = _layout(img, timings)
-        _recognise(page, eng, timings)
-        rows += [r for _, r in _rows(page)]
+        read = _recognise(page, eng, timings)
+        rows += [r for _, r in _rows(page, read)]
         t0 = time.perf_counter()
     return Reading(ReaderKind.OCR, tuple(rows), n, (), tuple(timings.items()))

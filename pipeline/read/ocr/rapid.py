@@ -1,0 +1,65 @@
+"""The default OCR backend: rapidocr on onnxruntime, imported only when an engine is made."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pipeline.read.ocr.base import DetectedLine, OcrUnavailable, Recognized, to_bgr
+from pipeline.read.ocr.models import find_models
+
+
+class RapidOcrEngine:
+    """rapidocr + onnxruntime with PP-OCRv6 tiny: the fastest accurate engine measured here.
+
+    The angle classifier stays off (it turned 9s into 6s in tables); two intra-op
+    threads were fastest on two cores.
+    """
+
+    def __init__(self, model_dir: str | Path | None = None, threads: int = 2, batch: int = 6):
+        try:
+            from rapidocr import RapidOCR
+            from rapidocr.utils.typings import ModelType, OCRVersion
+        except ImportError as e:
+            raise OcrUnavailable("rapidocr is not installed: `pip install gongkai[ocr]`") from e
+        self.models = find_models(model_dir)
+        params: dict[str, Any] = {
+            "Global.use_cls": False,
+            "Global.log_level": "warning",
+            "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+            "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+            "Det.ocr_version": OCRVersion.PPOCRV6,
+            "Det.model_type": ModelType.TINY,
+            "Det.model_path": str(self.models.det),
+            "Rec.ocr_version": OCRVersion.PPOCRV6,
+            "Rec.model_type": ModelType.TINY,
+            "Rec.model_path": str(self.models.rec),
+            "Rec.rec_keys_path": str(self.models.keys),
+            "Rec.rec_batch_num": batch,
+        }
+        self._ocr = RapidOCR(params=params)
+
+    def recognize(self, crops: list[np.ndarray]) -> list[Recognized]:
+        if not crops:
+            return []
+        from rapidocr.ch_ppocr_rec import TextRecInput
+
+        rec = self._ocr._load_rec_model()
+        out = rec(TextRecInput(img=[to_bgr(c) for c in crops]))
+        return [
+            Recognized(str(t), float(s)) for t, s in zip(out.txts or (), out.scores, strict=True)
+        ]
+
+    def detect_and_recognize(self, image: np.ndarray) -> list[DetectedLine]:
+        res: Any = self._ocr(to_bgr(image), use_cls=False)
+        if getattr(res, "boxes", None) is None or getattr(res, "txts", None) is None:
+            return []
+        out = []
+        for box, txt, score in zip(res.boxes, res.txts, res.scores, strict=True):
+            pts = np.asarray(box, dtype=float)
+            x0, y0 = float(pts[:, 0].min()), float(pts[:, 1].min())
+            x1, y1 = float(pts[:, 0].max()), float(pts[:, 1].max())
+            out.append(DetectedLine(str(txt), float(score), (x0, y0, x1, y1)))
+        return out
