@@ -25,7 +25,7 @@ class ReaderKind(StrEnum):
 
 
 class Template(StrEnum):
-    """The official template of the report (tables.md): told by table 二's headers."""
+    """The official template of the report (docs/contract.md): told by table 二's headers."""
 
     T2019 = "2019"  # reports on 2019 and 2020
     T2021 = "2021"  # reports on 2021 on

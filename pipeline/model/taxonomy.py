@@ -1,7 +1,7 @@
 """The canonical taxonomy of the three standard tables: the one source of truth.
 
-Keys and labels follow ``shared/spec/tables.md``; matching, reconciliation, the store
-and the exports all read them from here.
+docs/contract.md's key tables are generated from here; matching, reconciliation, the
+store and the exports all read the keys and labels from here.
 """
 
 from __future__ import annotations

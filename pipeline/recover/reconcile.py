@@ -1,6 +1,6 @@
 """Reconcile the observed cells with the report's own arithmetic identities.
 
-Rules (shared/spec/tables.md): printed values stay as printed; an identity may fill a
+Rules (docs/contract.md): printed values stay as printed; an identity may fill a
 cell that is blank-but-lost, unreadable or doubtfully read (status ``inferred``); it
 never overrides a confident read: an identity that fails on legible values sends its
 cells to ``review`` (``source_inconsistent``), with the implied value as ``suggestion``
