@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pipeline.hashing import sha256_of
 from pipeline.model.config import Settings
-from pipeline.model.records import DocResult, DocStatus, ErrorItem, ReaderKind, Stage, Status
+from pipeline.model.records import DocResult, DocStatus, ErrorItem, Stage, Status
 from pipeline.read.route import SUFFIXES, read
 from pipeline.recover.identify import identify, split_sections
 from pipeline.recover.match import match_tables
@@ -55,7 +55,7 @@ def process(path: Path, source: str | None = None, settings: Settings | None = N
         ident = identify(sections, reading.rows)
         lap("identify")
         stage = Stage.MATCH
-        matched = match_tables(sections, ident, settings, exact_text=reading.kind != ReaderKind.OCR)
+        matched = match_tables(sections, ident, reading.kind, settings)
         lap("match")
         stage = Stage.RECONCILE
         cells, checks = reconcile(ident, matched.cells, matched.alternatives, settings)

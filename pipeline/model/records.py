@@ -131,14 +131,45 @@ class CellKey:
     col: str
 
 
+class Evidence(StrEnum):
+    """What the reader saw where a canonical cell should be.
+
+    It decides what reconciliation may do: only a cell that was lost, unreadable or may
+    have been lost can be filled from the identities; a printed blank is a printed 0.
+    """
+
+    READ = "read"  # a number (its confidence says how well it was read)
+    PRINTED_BLANK = "printed_blank"  # an empty ruled cell or aligned column: the page prints 0
+    MAYBE_BLANK = "maybe_blank"  # empty where a lost cell looks the same (a text extraction)
+    LOST = "lost"  # nothing read where the cell should be
+    UNREADABLE = "unreadable"  # text that is not a number
+
+
 @dataclass(frozen=True)
 class Observed:
-    """A canonical cell as read: the parsed number plus its source (before reconciliation)."""
+    """A canonical cell as read: the parsed number plus its source (before reconciliation).
+
+    ``seen`` is set by the matcher where the reader kind says more than the number does;
+    left out, :attr:`evidence` follows the number (a blank is printed, no value is lost or
+    unreadable).
+    """
 
     key: CellKey
     number: Number
     origin: Origin = Origin()
     text: str | None = None
+    seen: Evidence | None = None
+
+    @property
+    def evidence(self) -> Evidence:
+        if self.seen is not None:
+            return self.seen
+        n = self.number
+        if n.blank:
+            return Evidence.PRINTED_BLANK
+        if n.value is not None:
+            return Evidence.READ
+        return Evidence.UNREADABLE if self.text else Evidence.LOST
 
 
 @dataclass(frozen=True)

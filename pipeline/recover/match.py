@@ -11,7 +11,16 @@ from types import MappingProxyType
 
 from pipeline.model.config import Settings
 from pipeline.model.numbers import is_blank, parse_number
-from pipeline.model.records import CellKey, CellText, Identification, Number, Observed, Row
+from pipeline.model.records import (
+    CellKey,
+    CellText,
+    Evidence,
+    Identification,
+    Number,
+    Observed,
+    ReaderKind,
+    Row,
+)
 from pipeline.model.taxonomy import (
     ACTIVE,
     ACTIVE_ROWS,
@@ -48,9 +57,10 @@ def _active_centers(rows: Sequence[Row], row: Row, n: int) -> list[float] | None
     return None
 
 
-def _observe(key: CellKey, slot: Slot, row: Row, exact: bool) -> Observed:
+def _observe(key: CellKey, slot: Slot, row: Row, reader: ReaderKind) -> Observed:
+    """The cell as seen; what a blank means depends on the reader (:class:`Evidence`)."""
     if slot.cell is None:
-        if slot.lost or not exact:
+        if slot.lost or reader == ReaderKind.OCR:
             # nothing was read for it: unknown, not a printed blank (OCR can miss a cell;
             # a text layer cannot, so there an empty column is a blank)
             return Observed(key, Number(None, 0.0, note="no cell read for it"), row.origin)
@@ -61,7 +71,9 @@ def _observe(key: CellKey, slot: Slot, row: Row, exact: bool) -> Observed:
     if slot.guessed:
         number = Number(number.value, number.confidence, number.blank, "column guessed by count")
     origin = c.origin if c.origin.bbox or c.origin.line else row.origin
-    return Observed(key, number, origin, c.text)
+    # an empty cell of a text extraction may be a printed blank or a cell the converter lost
+    seen = Evidence.MAYBE_BLANK if number.blank and reader == ReaderKind.TEXT else None
+    return Observed(key, number, origin, c.text, seen)
 
 
 @dataclass(frozen=True)
@@ -76,10 +88,10 @@ class Matched:
 def match_tables(
     sections: Sections,
     ident: Identification,
+    reader: ReaderKind,
     settings: Settings | None = None,
-    exact_text: bool = True,
 ) -> Matched:
-    """Canonical cells from the sections; ``exact_text`` when the reader cannot miss text."""
+    """Canonical cells from the sections; ``reader`` says what a blank means."""
     cfg = Settings.resolve(settings)
     cells: dict[CellKey, Observed] = {}
     alts: dict[str, list[dict[CellKey, Observed]]] = {}
@@ -91,7 +103,7 @@ def match_tables(
         options = [
             {
                 CellKey(table, spec_key, c): _observe(
-                    CellKey(table, spec_key, c), s, tr.row, exact_text
+                    CellKey(table, spec_key, c), s, tr.row, reader
                 )
                 for c, s in zip(cols, cand, strict=True)
             }
