@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.model.records import Cell, CellKey, Identification, Number, Observed
+from pipeline.model.records import Cell, CellKey, Evidence, Identification, Number, Observed
 from pipeline.model.taxonomy import APP_COL_KEYS, APPLICATIONS, REVIEW, canonical_keys
 from pipeline.recover.reconcile import reconcile
 
@@ -134,3 +134,92 @@ def test_doubtful_read_without_an_identity_goes_to_review() -> None:
     # the same shaky read inside a holding identity is vouched for
     obs[k("granted")] = Observed(k("granted"), Number(3, 0.6))
     assert by_key(reconcile(IDENT, obs)[0])[k("granted")].status == "ok"
+
+
+# --- evidence: an identity fills a cell or vouches for it, never both ---------------------
+
+MAYBE = Evidence.MAYBE_BLANK
+
+
+def rv(col: str) -> CellKey:
+    return CellKey(REVIEW, "counts", col)
+
+
+def test_weak_read_and_lost_total_in_one_group_are_both_reviewed() -> None:
+    """The group identity can fill the lost total or vouch for the shaky read, not both."""
+    obs = observe(consistent())
+    obs[rv("review_upheld")] = Observed(rv("review_upheld"), Number(2, 0.7))
+    obs[rv("review_total")] = Observed(rv("review_total"), Number(None, 0.0))
+    cells = by_key(reconcile(IDENT, obs)[0])
+    upheld, total = cells[rv("review_upheld")], cells[rv("review_total")]
+    assert (upheld.status, upheld.reason) == ("review", "low_confidence")
+    assert (total.status, total.reason, total.suggestion) == ("review", "unconfirmed", 2)
+
+
+def test_weak_read_confirmed_by_an_independent_identity_is_ok() -> None:
+    """granted 自然人 read shakily: its row identity alone pins it from firm cells."""
+    obs = observe(consistent(), granted__natural_person=Number(3, 0.7))
+    obs[k("unable_not_held")] = Observed(k("unable_not_held"), Number(None, 0.0))
+    cells = by_key(reconcile(IDENT, obs)[0])
+    assert cells[k("granted")].status == "ok"
+    assert (cells[k("unable_not_held")].value, cells[k("unable_not_held")].status) == (
+        1,
+        "inferred",
+    )
+
+
+def test_two_shaky_reads_that_only_vouch_for_each_other_are_reviewed() -> None:
+    """A swap of two reads keeps a sum true: one identity cannot confirm two unknowns."""
+    v = consistent()
+    obs = observe(v)
+    obs[rv("review_upheld")] = Observed(rv("review_upheld"), Number(0, 0.7))
+    obs[rv("review_corrected")] = Observed(rv("review_corrected"), Number(2, 0.7))
+    cells = by_key(reconcile(IDENT, obs)[0])
+    assert cells[rv("review_upheld")].status == "review"
+    assert cells[rv("review_corrected")].status == "review"
+
+
+def test_printed_blanks_that_break_an_identity_are_the_filings_own() -> None:
+    """A 总计 column printed blank on result rows: never filled from the row sums."""
+    obs = observe(consistent())
+    blank = k("granted", "total")
+    obs[blank] = Observed(blank, Number(None, 1.0, blank=True), text="")
+    c = by_key(reconcile(IDENT, obs)[0])[blank]
+    assert (c.value, c.status, c.reason, c.suggestion) == (0, "review", "source_inconsistent", 4)
+    for row in ("granted", "unable_not_held"):
+        key = k(row, "total")
+        obs[key] = Observed(key, Number(None, 1.0, blank=True), text="")
+    cells = by_key(reconcile(IDENT, obs)[0])
+    for row in ("granted", "unable_not_held"):
+        c = cells[k(row, "total")]
+        assert (c.value, c.status, c.reason) == (0, "review", "source_inconsistent")
+    assert not any(c.status == "inferred" for c in cells.values())
+
+
+def test_a_table_printed_blank_is_zeros_ok() -> None:
+    """No reviews, no suits: table 四's grid printed with every cell blank."""
+    obs = observe(consistent())
+    for col in ("review_upheld", "review_total"):
+        obs[rv(col)] = Observed(rv(col), Number(None, 1.0, blank=True), text="")
+    cells = by_key(reconcile(IDENT, obs)[0])
+    assert all((c.value, c.status) == (0, "ok") for key, c in cells.items() if key.table == REVIEW)
+
+
+def test_maybe_blanks_no_identity_confirms_are_reviewed() -> None:
+    """Empty fields of a text extraction, a whole group of them: blank or lost looks alike."""
+    obs = observe(consistent())
+    for col in ("review_upheld", "review_corrected", "review_other", "review_pending"):
+        obs[rv(col)] = Observed(rv(col), Number(None, 1.0, blank=True), "", seen=MAYBE)
+    obs[rv("review_total")] = Observed(
+        rv("review_total"), Number(None, 1.0, blank=True), "", seen=MAYBE
+    )
+    cells = by_key(reconcile(IDENT, obs)[0])
+    c = cells[rv("review_total")]
+    assert (c.value, c.status, c.reason) == (0, "review", "undetermined")
+    # one lost leading cell of a row (seed 003's pattern): its row and column pin it
+    obs2 = observe(consistent())
+    obs2[k("new_requests")] = Observed(
+        k("new_requests"), Number(None, 1.0, blank=True), "", seen=MAYBE
+    )
+    c2 = by_key(reconcile(IDENT, obs2)[0])[k("new_requests")]
+    assert (c2.value, c2.status) == (5, "inferred")

@@ -112,6 +112,7 @@ class Reason(StrEnum):
     UNREADABLE = "unreadable"
     NOT_FOUND = "not_found"
     UNDETERMINED = "undetermined"
+    UNCONFIRMED = "unconfirmed"
 
 
 @dataclass(frozen=True)

@@ -71,8 +71,10 @@ def _observe(key: CellKey, slot: Slot, row: Row, reader: ReaderKind) -> Observed
     if slot.guessed:
         number = Number(number.value, number.confidence, number.blank, "column guessed by count")
     origin = c.origin if c.origin.bbox or c.origin.line else row.origin
-    # an empty cell of a text extraction may be a printed blank or a cell the converter lost
-    seen = Evidence.MAYBE_BLANK if number.blank and reader == ReaderKind.TEXT else None
+    # an empty field of a text extraction may be a printed blank or a cell the converter
+    # lost (a row's leading cells come out as empty fields); so may one placed by count
+    maybe = reader == ReaderKind.TEXT or slot.guessed
+    seen = Evidence.MAYBE_BLANK if number.blank and maybe else None
     return Observed(key, number, origin, c.text, seen)
 
 

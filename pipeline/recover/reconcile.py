@@ -10,12 +10,14 @@ where a single cell explains the failures.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from enum import Enum
 
 from pipeline.model.config import Settings
 from pipeline.model.records import (
     Cell,
     CellKey,
     Check,
+    Evidence,
     Identification,
     Number,
     Observed,
@@ -24,6 +26,7 @@ from pipeline.model.records import (
     Status,
 )
 from pipeline.model.taxonomy import Identity, canonical_keys, identities
+from pipeline.recover.evidence import pinned
 
 _INFERRED_CONFIDENCE = 0.95
 _TOL = 1e-6
@@ -116,60 +119,59 @@ def _values_equal(a: Mapping[CellKey, Observed], b: Mapping[CellKey, Observed]) 
     return all(a[k].number.value == b[k].number.value for k in a)
 
 
+class _Kind(Enum):
+    """How far a cell's observation can be trusted before the identities speak."""
+
+    FIRM = "firm"  # a confident read, or a printed blank: a constant
+    DOUBT = "doubt"  # a read between the thresholds: kept, but needs an identity's vouching
+    MAYBE = "maybe"  # a blank that may be a lost cell: 0 unless the identities say otherwise
+    OPEN = "open"  # lost, unreadable or read too weakly: only the identities can give it
+
+
+def _kind(o: Observed | None, cfg: Settings) -> _Kind:
+    if o is None:
+        return _Kind.OPEN
+    ev, conf = o.evidence, o.number.confidence
+    if ev == Evidence.READ:
+        if conf >= cfg.firm_confidence:
+            return _Kind.FIRM
+        return _Kind.DOUBT if conf >= cfg.unreadable_confidence else _Kind.OPEN
+    if ev == Evidence.PRINTED_BLANK and conf >= cfg.firm_confidence:
+        return _Kind.FIRM
+    if ev in (Evidence.PRINTED_BLANK, Evidence.MAYBE_BLANK):
+        return _Kind.MAYBE
+    return _Kind.OPEN
+
+
 def _reconcile(
     keys: list[CellKey], obs: Mapping[CellKey, Observed], rules: list[Identity], cfg: Settings
 ) -> tuple[list[Cell], list[Check]]:
+    kinds = {k: _kind(obs.get(k), cfg) for k in keys}
     # 1. starting values: firm and doubtful reads as read, blanks as 0, the rest unknown
     start: dict[CellKey, Value | None] = {}
     for k in keys:
-        o = obs.get(k)
-        if o is None or (o.number.value is None and not o.number.blank):
-            start[k] = None
-        elif o.number.blank:
-            start[k] = 0
-        else:
-            start[k] = o.number.value
+        kind = kinds[k]
+        start[k] = None if kind == _Kind.OPEN else 0 if obs[k].number.blank else obs[k].number.value
 
-    def firm(k: CellKey) -> bool:
-        o = obs.get(k)
-        return (
-            o is not None
-            and o.number.value is not None
-            and o.number.confidence >= cfg.firm_confidence
-        )
-
-    def printed_blank(k: CellKey) -> bool:
-        o = obs.get(k)
-        return o is not None and o.number.blank and o.number.confidence >= cfg.firm_confidence
-
-    # 2. free cells: unknown ones, weak reads, and blanks in identities that fail as read
+    # 2. free cells: the open ones, and the non-firm cells of identities that fail as read
     free: set[CellKey] = {k for k in keys if start[k] is None}
-    free |= {
-        k
-        for k in keys
-        if obs.get(k) is not None
-        and not firm(k)
-        and not printed_blank(k)
-        and start[k] is not None
-        and obs[k].number.confidence < cfg.unreadable_confidence
-    }
     for r in rules:
         if _holds(r, start) is False:
-            free |= {k for k in r.cells if not firm(k) and k in start}
+            free |= {k for k in r.cells if k in kinds and kinds[k] != _Kind.FIRM}
     values: dict[CellKey, Value | None] = {k: (None if k in free else start[k]) for k in keys}
 
     # 3. propagate: an identity with one free cell left determines it
-    determined = _propagate(rules, values)
+    _propagate(rules, values)
 
-    # 4. final checks and statuses
+    # 4. final checks; the cells that explain the failures
     checks: list[Check] = []
     failing: list[Identity] = []
-    verified: set[CellKey] = set()  # cells of identities that hold
+    holding: list[Identity] = []
     for r in rules:
         h = _holds(r, values)
         checks.append(Check(r.name, bool(h), r.cells, None if h is not None else "undetermined"))
         if h:
-            verified.update(r.cells)
+            holding.append(r)
         elif h is False:
             failing.append(r)
     in_failing: dict[CellKey, Identity] = {}
@@ -184,15 +186,20 @@ def _reconcile(
             for k in r.cells:
                 in_failing.setdefault(k, r)
 
+    # 5. evidence: which uncertain cells the holding identities pin down from firm ones
+    uncertain = {k for k in keys if kinds[k] != _Kind.FIRM and values[k] is not None}
+    vouched = pinned(holding, uncertain, values)
+
     cells: list[Cell] = []
     for k in keys:
         o = obs.get(k)
+        kind = kinds[k]
         origin = o.origin if o else None
-        read = o.number.value if o and not o.number.blank else (0 if o and o.number.blank else None)
+        read = None if o is None else 0 if o.number.blank else o.number.value
         conf = o.number.confidence if o else 0.0
-        v = values.get(k)
+        v = values[k]
         if k in in_failing:
-            all_firm = all(firm(c) or printed_blank(c) for c in in_failing[k].cells)
+            all_firm = all(kinds.get(c) == _Kind.FIRM for c in in_failing[k].cells)
             reason = Reason.SOURCE_INCONSISTENT if all_firm else Reason.IDENTITY_CONTRADICTS_READ
             shown = read if read is not None else v
             cells.append(
@@ -201,38 +208,39 @@ def _reconcile(
         elif v is None:
             reason = (
                 Reason.NOT_FOUND
-                if o is None
-                else (Reason.UNREADABLE if not (o.number.blank) else Reason.UNDETERMINED)
+                if o is None or o.evidence == Evidence.LOST
+                else Reason.UNDETERMINED
+                if kind == _Kind.MAYBE
+                else Reason.UNREADABLE
             )
             cells.append(_cell(k, read, Status.REVIEW, 0.0, origin, reason, None))
-        elif k in determined and k in free:
-            if read is not None and _same(read, v):
-                cells.append(
-                    _cell(k, v, Status.OK, max(conf, _INFERRED_CONFIDENCE), origin, None, None)
-                )
-            elif (
-                o is not None
-                and o.number.value is not None
-                and o.number.confidence >= cfg.unreadable_confidence
-            ):
-                # a doubtful read that the identities contradict: a person decides
-                cells.append(
-                    _cell(k, read, Status.REVIEW, conf, origin, Reason.IDENTITY_CONTRADICTS_READ, v)
-                )
-            else:
-                cells.append(_cell(k, v, Status.INFERRED, _INFERRED_CONFIDENCE, origin, None, None))
-        elif (
-            o is not None
-            and o.number.value is not None
-            and o.number.confidence < cfg.unreadable_confidence
-        ):
-            cells.append(_cell(k, read, Status.REVIEW, conf, origin, Reason.LOW_CONFIDENCE, None))
-        elif o is not None and conf < cfg.firm_confidence and k not in verified:
-            # a doubtful read that no identity vouches for: a person looks
-            cells.append(_cell(k, read, Status.REVIEW, conf, origin, Reason.LOW_CONFIDENCE, None))
-        else:
+        elif kind == _Kind.FIRM:
             cells.append(_cell(k, v, Status.OK, conf, origin, None, None))
+        elif kind == _Kind.DOUBT and read is not None and not _same(v, read):
+            # a doubtful read that the identities contradict: a person decides
+            reason = Reason.IDENTITY_CONTRADICTS_READ
+            cells.append(_cell(k, read, Status.REVIEW, conf, origin, reason, v))
+        elif k not in vouched:
+            cells.append(_unvouched(k, kind, read, v, conf, origin))
+        elif read is not None and _same(v, read):
+            # read (or a blank) that the identities confirm independently
+            confirmed = max(conf, _INFERRED_CONFIDENCE)
+            cells.append(_cell(k, v, Status.OK, confirmed, origin, None, None))
+        else:
+            cells.append(_cell(k, v, Status.INFERRED, _INFERRED_CONFIDENCE, origin, None, None))
     return cells, checks
+
+
+def _unvouched(
+    k: CellKey, kind: _Kind, read: Value | None, v: Value, conf: float, origin: Origin | None
+) -> Cell:
+    """A value nothing independent confirms: a person looks, with the value to accept."""
+    if kind == _Kind.DOUBT:
+        return _cell(k, read, Status.REVIEW, conf, origin, Reason.LOW_CONFIDENCE, None)
+    if kind == _Kind.MAYBE and read is not None and _same(v, read):
+        return _cell(k, read, Status.REVIEW, min(conf, 0.5), origin, Reason.UNDETERMINED, None)
+    # filled by identities that lean on doubtful reads nothing confirms
+    return _cell(k, read, Status.REVIEW, 0.0, origin, Reason.UNCONFIRMED, v)
 
 
 def _propagate(rules: list[Identity], values: dict[CellKey, Value | None]) -> dict[CellKey, Value]:
