@@ -112,6 +112,7 @@ class Reason(StrEnum):
     UNREADABLE = "unreadable"
     NOT_FOUND = "not_found"
     UNDETERMINED = "undetermined"
+    SECOND_OPINION_DISAGREES = "second_opinion_disagrees"  # camelot reads the cell otherwise
 
 
 @dataclass(frozen=True)
