@@ -12,7 +12,10 @@ from pathlib import Path
 import click
 
 from pipeline.bench import bench
+from pipeline.model.config import Settings
 from pipeline.model.records import DocStatus, Status
+from pipeline.read.pdf.camelot_lattice import INSTALL_HINT
+from pipeline.read.pdf.camelot_lattice import available as camelot_available
 from pipeline.read.route import IMAGE_SUFFIXES
 from pipeline.run import SCAN_STAGES, Input, collect, failed_input, gather, missing, process
 from pipeline.store.export import output_name, write_json
@@ -53,7 +56,19 @@ def main() -> None:
 @click.option(
     "--db", "db_url", default=None, help="Store URL (default: sqlite file OUT/gongkai.sqlite)."
 )
-def extract(paths: tuple[Path, ...], out_dir: Path, db_url: str | None) -> None:
+@click.option(
+    "--second-opinion",
+    type=click.Choice(["camelot"]),
+    default=None,
+    help="Also read the ruled tables of born-digital PDFs with camelot (lattice) and send "
+    "the cells it reads otherwise to review (needs: pip install 'gongkai[camelot]').",
+)
+def extract(
+    paths: tuple[Path, ...], out_dir: Path, db_url: str | None, second_opinion: str | None
+) -> None:
+    if second_opinion == "camelot" and not camelot_available():
+        raise BadArgument(f"--second-opinion camelot needs the extra: {INSTALL_HINT}")
+    settings = Settings(second_opinion=second_opinion)
     for p in paths:
         why = missing(p)
         if why:
@@ -74,7 +89,7 @@ def extract(paths: tuple[Path, ...], out_dir: Path, db_url: str | None) -> None:
                 n_failed += 1
                 log.error("%s: failed: %s", inp.path, inp.problem)
                 continue
-            result = failed_input(inp) if inp.problem else process(inp.path)
+            result = failed_input(inp) if inp.problem else process(inp.path, settings=settings)
             name = names.claim(inp)
             path = write_json(result, out_dir, name.removesuffix(".json"), inp.key)
             store.save(result, inp.key, str(path.resolve()))

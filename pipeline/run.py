@@ -16,11 +16,21 @@ from pathlib import Path
 
 from pipeline.hashing import sha256_of
 from pipeline.model.config import Settings
-from pipeline.model.records import DocResult, DocStatus, ErrorItem, Stage, Status
+from pipeline.model.records import (
+    Cell,
+    DocResult,
+    DocStatus,
+    ErrorItem,
+    ReaderKind,
+    Stage,
+    Status,
+)
+from pipeline.read.pdf.camelot_lattice import MissingExtra, lattice_cells
 from pipeline.read.route import SUFFIXES, read
 from pipeline.recover.identify import identify, split_sections
 from pipeline.recover.match import match_tables
 from pipeline.recover.reconcile import reconcile
+from pipeline.recover.second_opinion import second_opinion
 
 STAGES = tuple(str(s) for s in Stage)
 # the scan reader's own stages, timed inside "read"
@@ -46,6 +56,7 @@ def process(path: Path, source: str | None = None, settings: Settings | None = N
         timings.append((name, now - t0))
         t0 = now
 
+    warnings: tuple[str, ...] = ()
     try:
         reading = read(path)
         lap("read")
@@ -60,12 +71,19 @@ def process(path: Path, source: str | None = None, settings: Settings | None = N
         stage = Stage.RECONCILE
         cells, checks = reconcile(ident, matched.cells, matched.alternatives, settings)
         lap("reconcile")
+        if settings is not None and settings.second_opinion and reading.kind == ReaderKind.PDF:
+            cells, note = _second_opinion(path, cells)
+            lap("second_opinion")
+            warnings += note
+    except MissingExtra:
+        raise  # not a bad file: the setting asks for what is not installed
     except Exception as e:  # noqa: BLE001 - recorded per file, the batch goes on
         error = ErrorItem(stage, f"{type(e).__name__}: {e}")
         return DocResult(src, digest, DocStatus.FAILED, error=error)
     review = sum(c.status == Status.REVIEW for c in cells)
     # warnings: parts not found
-    status = DocStatus.PARTIAL if matched.warnings or review else DocStatus.OK
+    warnings = matched.warnings + warnings
+    status = DocStatus.PARTIAL if warnings or review else DocStatus.OK
     return DocResult(
         src,
         digest,
@@ -73,11 +91,27 @@ def process(path: Path, source: str | None = None, settings: Settings | None = N
         identification=ident,
         cells=tuple(cells),
         checks=tuple(checks),
-        warnings=matched.warnings,
+        warnings=warnings,
         reader=reading.kind,
         pages=reading.pages,
         timings=tuple(timings),
     )
+
+
+def _second_opinion(path: Path, cells: list[Cell]) -> tuple[list[Cell], tuple[str, ...]]:
+    """Cells camelot reads otherwise sent to review, on the pages gongkai read them from.
+
+    camelot failing on a file leaves the cells as they are, with a warning that they were not
+    checked; the extra missing raises :class:`MissingExtra` (imported lazily, only here).
+    """
+    pages = {c.origin.page for c in cells if c.origin.page is not None}
+    try:
+        others = lattice_cells(path, pages)
+    except MissingExtra:
+        raise
+    except Exception as e:  # noqa: BLE001 - the second opinion is extra; its failure is told
+        return cells, (f"second opinion failed, cells not checked: {type(e).__name__}: {e}",)
+    return list(second_opinion(cells, others)), ()
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,9 @@ class InvalidSettings(ValueError):
     """A setting is out of range or unknown."""
 
 
+SECOND_OPINIONS = (None, "camelot")
+
+
 @dataclass(frozen=True)
 class Settings:
     # a read row matches a canonical row only at or above this label similarity (0–1)
@@ -23,8 +26,15 @@ class Settings:
     firm_confidence: float = 0.9
     # reads below this confidence count as unreadable: the identities may fill them
     unreadable_confidence: float = 0.5
+    # a second reader of born-digital tables whose disagreements go to review: None or
+    # "camelot" (needs the extra: pip install gongkai[camelot])
+    second_opinion: str | None = None
 
     def __post_init__(self) -> None:
+        if self.second_opinion not in SECOND_OPINIONS:
+            raise InvalidSettings(
+                f"second_opinion must be one of {SECOND_OPINIONS}: {self.second_opinion!r}"
+            )
         if not 0.0 < self.match_threshold < 1.0:
             raise InvalidSettings(f"match_threshold must be in (0, 1): {self.match_threshold}")
         if not 0.0 < self.unreadable_confidence < self.firm_confidence <= 1.0:

@@ -113,6 +113,7 @@ class Reason(StrEnum):
     NOT_FOUND = "not_found"
     UNDETERMINED = "undetermined"
     UNCONFIRMED = "unconfirmed"
+    SECOND_OPINION_DISAGREES = "second_opinion_disagrees"  # camelot reads the cell otherwise
 
 
 @dataclass(frozen=True)
