@@ -37,11 +37,11 @@ _ENUMERATED = re.compile(
 
 
 def _clean(text: str) -> str:
-    """Markdown and HTML markup off a cell's or line's text."""
-    text = _TAG.sub("", text)
-    text = _EMPHASIS.sub("", text)
-    text = _ESCAPE.sub(r"\1", text)
-    return html.unescape(text).strip()
+    """Markdown and HTML markup off a cell's or line's text; ``\\*`` is a literal ``*``."""
+    parts = _ESCAPE.split(text)  # text, escaped char, text, …
+    for i in range(0, len(parts), 2):
+        parts[i] = _EMPHASIS.sub("", _TAG.sub("", parts[i]))
+    return html.unescape("".join(parts)).strip()
 
 
 def _split_pipes(line: str) -> list[str]:
