@@ -23,7 +23,7 @@ from pipeline.store.sqlite import Store, StoreError, UnsupportedStore, open_stor
 
 log = logging.getLogger("gongkai")
 
-_KINDS = f".txt, .pdf and image ({'/'.join(IMAGE_SUFFIXES)})"
+_KINDS = f".txt, .md, .pdf and image ({'/'.join(IMAGE_SUFFIXES)})"
 
 
 class BadArgument(click.ClickException):

@@ -22,8 +22,10 @@ from .conftest import GOLDEN, ROOT, SAMPLES, output_validator, validate_output
 
 # OCR confidences may move in the last digits across onnxruntime builds: the scanned
 # sample is checked against its truth in test_samples.py instead of byte for byte here
-INPUTS = sorted(SAMPLES.glob("*.txt")) + sorted(
-    p for p in (SAMPLES / "generated").glob("*.pdf") if not p.stem.endswith("_scan")
+INPUTS = (
+    sorted(SAMPLES.glob("*.txt"))
+    + sorted(SAMPLES.glob("*.md"))
+    + sorted(p for p in (SAMPLES / "generated").glob("*.pdf") if not p.stem.endswith("_scan"))
 )
 
 # the document fields a golden file keeps (a field added to the output, such as a

@@ -19,7 +19,7 @@ BBox = tuple[float, float, float, float]
 class ReaderKind(StrEnum):
     """Which reader saw the file."""
 
-    TEXT = "text"  # a text extraction (.txt)
+    TEXT = "text"  # a text extraction (.txt) or a converter's markdown (.md)
     PDF = "pdf"  # the text layer and vector rules of a born-digital PDF
     OCR = "ocr"  # page images recognised by an OCR engine
 

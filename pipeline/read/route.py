@@ -9,11 +9,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.model.records import Reading
+from pipeline.read.markdown import read_markdown
 from pipeline.read.pdf.reader import NeedsOCR, read_pdf
 from pipeline.read.text import read_text
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
-SUFFIXES = {".txt": "text", ".pdf": "pdf", **{s: "image" for s in IMAGE_SUFFIXES}}
+SUFFIXES = {
+    ".txt": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".pdf": "pdf",
+    **{s: "image" for s in IMAGE_SUFFIXES},
+}
 
 
 class UnsupportedInput(Exception):
@@ -25,6 +32,8 @@ def read(path: Path) -> Reading:
     kind = SUFFIXES.get(path.suffix.lower())
     if kind == "text":
         return read_text(path)
+    if kind == "markdown":
+        return read_markdown(path)
     if kind == "pdf":
         try:
             return read_pdf(path)
@@ -34,7 +43,7 @@ def read(path: Path) -> Reading:
         return _read_scan(path, "an image file")
     raise UnsupportedInput(
         f"unsupported file type {path.suffix or '(none)'!r}: "
-        f"expected .txt, .pdf or an image ({', '.join(IMAGE_SUFFIXES)})"
+        f"expected .txt, .md, .pdf or an image ({', '.join(IMAGE_SUFFIXES)})"
     )
 
 

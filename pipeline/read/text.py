@@ -9,6 +9,7 @@ that cell (a label broken over lines). Lines of prose become one-cell rows.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from pipeline.model.numbers import is_blank, looks_numeric
@@ -26,15 +27,50 @@ class UndecodableText(Exception):
 _WS_SPLIT = re.compile(r"[ \u3000]{1,}")
 
 
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+REPLACEMENT = "\ufffd"
+# a cell holding a character that could not be decoded: its digits may be anything
+BAD_BYTE_CONFIDENCE = 0.0
+
+
 def decode(data: bytes) -> str:
+    """The text, in the encoding its BOM names, else UTF-8, else GB18030.
+
+    Without a BOM, a file that is neither is decoded as whichever of the two has fewer
+    undecodable bytes, each replaced by U+FFFD (:data:`REPLACEMENT`): one bad byte costs
+    the cells of its line (:func:`parse_lines` gives them no confidence), not the file.
+    """
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(enc.removesuffix("-sig"), errors="replace")
     if b"\x00" in data[:4096]:
         raise UndecodableText("binary data (NUL bytes), not a text extraction")
-    for enc in ("utf-8-sig", "gb18030"):
+    for enc in ("utf-8", "gb18030"):
         try:
             return data.decode(enc)
         except UnicodeDecodeError:
             continue
-    raise UndecodableText("neither UTF-8 nor GB18030")
+    best = min(
+        (data.decode(enc, errors="replace") for enc in ("utf-8", "gb18030")),
+        key=lambda t: t.count(REPLACEMENT),
+    )
+    if best.count(REPLACEMENT) > max(8, len(best) // 20):
+        raise UndecodableText("neither UTF-8 nor GB18030")
+    return best
+
+
+def decode_lines(data: bytes) -> tuple[list[str], tuple[str, ...]]:
+    """The file's lines, and a note naming the lines that held undecodable bytes."""
+    lines = decode(data).splitlines()
+    bad = [n for n, line in enumerate(lines, start=1) if REPLACEMENT in line]
+    if not bad:
+        return lines, ()
+    shown = ", ".join(map(str, bad[:10])) + (" …" if len(bad) > 10 else "")
+    return lines, (f"undecodable bytes on line(s) {shown}: their cells go to review",)
 
 
 def _split_spaces(line: str) -> list[str] | None:
@@ -55,10 +91,16 @@ def _split_spaces(line: str) -> list[str] | None:
 
 def read_text(path: Path) -> Reading:
     data = path.read_bytes()
-    text = decode(data)
-    if not text.strip():
+    lines, bad = decode_lines(data)
+    if not "".join(lines).strip():
         raise EmptyInput("the file is empty" if not data else "the file holds only whitespace")
-    return Reading(kind=ReaderKind.TEXT, rows=tuple(parse_lines(text.splitlines())))
+    return Reading(kind=ReaderKind.TEXT, rows=tuple(parse_lines(lines)), notes=bad)
+
+
+def line_confidence(line: str) -> float:
+    """No confidence in any cell of a line with an undecodable byte: a lost byte may have
+    taken a digit or a separator with it, so no cell of the line can be trusted."""
+    return BAD_BYTE_CONFIDENCE if REPLACEMENT in line else 1.0
 
 
 def _lone_value(line: str) -> bool:
@@ -66,7 +108,8 @@ def _lone_value(line: str) -> bool:
     return bool(s) and " " not in s and not is_blank(s) and looks_numeric(s)
 
 
-def parse_lines(lines: list[str]) -> list[Row]:
+def parse_lines(lines: list[str], numbers: Sequence[int] | None = None) -> list[Row]:
+    """Rows of the lines; ``numbers`` are their line numbers (for origins), 1, 2, … if None."""
     rows: list[Row] = []
     pending: list[CellText] = []  # one-cell-per-line row being collected
     prev_plain = False  # the line before was a tab-less line that made or joined a row
@@ -76,31 +119,32 @@ def parse_lines(lines: list[str]) -> list[Row]:
             rows.append(Row(tuple(pending), Origin(line=pending[0].origin.line)))
             pending.clear()
 
-    for n, raw in enumerate(lines, start=1):
+    for n, raw in zip(numbers or range(1, len(lines) + 1), lines, strict=True):
         line = raw.rstrip("\r\n")
         origin = Origin(line=n)
+        conf = line_confidence(line)
         plain = False
         if line.startswith("\t") and "\t" not in line[1:]:
-            pending.append(CellText(line[1:].strip(), origin=origin))
+            pending.append(CellText(line[1:].strip(), conf, origin))
         elif not line.strip():
             flush()
         elif pending and "\t" not in line:
             last = pending[-1]
-            pending[-1] = CellText(last.text + line.strip(), last.confidence, last.origin)
+            pending[-1] = CellText(
+                last.text + line.strip(), min(last.confidence, conf), last.origin
+            )
         elif prev_plain and "\t" not in line and _lone_value(line):
             # a cell split onto its own line: it belongs to the row above
             last_row = rows[-1]
-            rows[-1] = Row(
-                (*last_row.cells, CellText(line.strip(), origin=origin)), last_row.origin
-            )
+            rows[-1] = Row((*last_row.cells, CellText(line.strip(), conf, origin)), last_row.origin)
             plain = True
         else:
             flush()
             if "\t" in line:
-                cells = [CellText(c.strip(), origin=origin) for c in line.split("\t")]
+                cells = [CellText(c.strip(), conf, origin) for c in line.split("\t")]
             else:
                 parts = _split_spaces(line)
-                cells = [CellText(p, origin=origin) for p in (parts or [line.strip()])]
+                cells = [CellText(p, conf, origin) for p in (parts or [line.strip()])]
                 plain = True
             rows.append(Row(tuple(cells), origin))
         prev_plain = plain
