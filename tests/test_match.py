@@ -5,7 +5,7 @@ from __future__ import annotations
 from pipeline.model.records import CellText, Origin, Row
 from pipeline.model.taxonomy import APPLICATIONS, application_rows
 from pipeline.read.text import parse_lines
-from pipeline.recover.columns import header_centers, place
+from pipeline.recover.columns import Columns, header_centers, place, table_columns
 from pipeline.recover.identify import identify, split_sections, title_organ_year
 from pipeline.recover.rows import align_rows, join_detached, split_row
 
@@ -61,7 +61,7 @@ def test_place_by_x_puts_values_under_their_columns() -> None:
         return CellText(t, origin=Origin(1, (x - 3, 100, x + 3, 110)))
 
     centers = [100.0, 130.0, 160.0, 190.0]
-    got = place((cell("4", 130), cell("9", 190)), 4, centers)[0]
+    got = place((cell("4", 130), cell("9", 190)), 4, Columns.at(centers))[0]
     assert [s.cell.text if s.cell else None for s in got] == [None, "4", None, "9"]
 
 
@@ -147,5 +147,5 @@ def test_header_centers_place_values_when_no_row_is_full() -> None:
     ]
     heads = [h[:2] for h in heads]
     assert header_centers(rows, heads) == xs
-    got = place(rows[2].cells[1:], 7, header_centers(rows, heads))[0]
+    got = place(rows[2].cells[1:], 7, Columns.at(xs))[0]
     assert [s.cell.text if s.cell else "" for s in got] == ["3", "", "", "", "", "", "3"]
