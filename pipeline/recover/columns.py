@@ -13,7 +13,7 @@ every row would satisfy the identities, so they cannot vouch for its column.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from pipeline.model.numbers import is_blank, looks_numeric
@@ -70,11 +70,14 @@ class Columns:
         return None
 
 
-def place(values: Sequence[CellText], n: int, columns: Columns | None) -> list[list[Slot]]:
+def place(
+    values: Sequence[CellText], n: int, columns: Columns | Callable[[], Columns | None] | None
+) -> list[list[Slot]]:
     """Candidate placements of a row's value cells into ``n`` columns.
 
     More than one candidate means the row has extra cells and the choice is left to
-    the identities.
+    the identities. ``columns`` may be a function, called only for a row that needs them
+    (most filings fill every cell, and finding the columns costs more than placing).
     """
     filled = [v for v in values if not is_blank(v.text)]
     if len(filled) == n:
@@ -84,7 +87,13 @@ def place(values: Sequence[CellText], n: int, columns: Columns | None) -> list[l
         slots.pop()
     if len(slots) == n:
         return [[Slot(v) for v in slots]]
-    if columns and len(columns.spans) == n and all(v.origin.bbox for v in filled):
+    if callable(columns) and all(v.origin.bbox for v in filled):
+        columns = columns()
+    if (
+        isinstance(columns, Columns)
+        and len(columns.spans) == n
+        and all(v.origin.bbox for v in filled)
+    ):
         by_x = _place_by_x(values, columns)
         if by_x is not None:
             return [by_x]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache, partial
 from types import MappingProxyType
 
 from pipeline.model.config import Settings
@@ -51,6 +52,10 @@ _GUESSED_COLUMN_FACTOR = 0.45
 _APP_HEADS = tuple(norm(label)[:2] for _, label in APPLICANT_COLS)
 
 
+def _has_number(row: Row) -> bool:
+    return any(looks_numeric(c.text) and not is_blank(c.text) for c in row.cells)
+
+
 def _active_columns(rows: Sequence[Row], row: Row, n: int) -> Columns | None:
     """The columns of a table 二 row: its block's header (信息内容 | …) and numbers.
 
@@ -62,14 +67,13 @@ def _active_columns(rows: Sequence[Row], row: Row, n: int) -> Columns | None:
     if row not in rows:
         return None
     i = rows.index(row)
-    numbered = [any(looks_numeric(c.text) and not is_blank(c.text) for c in r.cells) for r in rows]
     end = i
-    while end + 1 < len(rows) and numbered[end + 1]:
+    while end + 1 < len(rows) and _has_number(rows[end + 1]):
         end += 1
     start = i
-    while start > 0 and numbered[start - 1]:
+    while start > 0 and _has_number(rows[start - 1]):
         start -= 1
-    while start > 0 and not numbered[start - 1]:
+    while start > 0 and not _has_number(rows[start - 1]):
         start -= 1
     block = rows[start : end + 1]
     heads = [c for r in block for c in r.cells if norm(c.text) == "信息内容" and c.origin.bbox]
@@ -137,12 +141,19 @@ def match_tables(
     specs = application_rows(ident.applications_layout)
     matched = align_rows(app_rows, specs, cfg.match_threshold)
     app_table = sections.tables.get(APPLICATIONS, ())
-    columns = table_columns(app_table, len(APP_COL_KEYS))
-    if columns is None:
-        centers = column_centers(
-            [r for r in app_rows if r in matched.values()], len(APP_COL_KEYS)
-        ) or header_centers(app_table, _APP_HEADS)
-        columns = Columns.at(centers) if centers else None
+
+    full = [r for r in app_rows if r in matched.values()]
+
+    @cache
+    def columns() -> Columns | None:
+        found = table_columns(app_table, len(APP_COL_KEYS))
+        if found is None:
+            centers = column_centers(full, len(APP_COL_KEYS)) or header_centers(
+                app_table, _APP_HEADS
+            )
+            found = Columns.at(centers) if centers else None
+        return found
+
     for spec in specs:
         tr = matched.get(spec.key)
         if tr is None:
@@ -150,7 +161,8 @@ def match_tables(
             continue
         put_row(APPLICATIONS, spec.key, APP_COL_KEYS, tr, place(tr.values, 7, columns))
 
-    act_rows = join_detached([split_row(r) for r in sections.tables.get(ACTIVE, ())])
+    act_table = sections.tables.get(ACTIVE, ())
+    act_rows = join_detached([split_row(r) for r in act_table])
     act_specs = ACTIVE_ROWS[ident.template]
     matched = align_rows(act_rows, act_specs, cfg.match_threshold)
     for spec in act_specs:
@@ -159,13 +171,13 @@ def match_tables(
             warnings.append(f"active_disclosure row not found: {spec.key}")
             continue
         n = len(spec.cols)
-        act_columns = _active_columns(sections.tables.get(ACTIVE, ()), tr.row, n)
+        act_columns = partial(_active_columns, act_table, tr.row, n)
         put_row(ACTIVE, spec.key, spec.cols, tr, place(tr.values, n, act_columns))
 
     review_table = sections.tables.get(REVIEW, ())
     review = _review_values(review_table)
-    review_columns = table_columns(review_table, len(REVIEW_COLS))
-    if review is None and review_columns is not None and reader == ReaderKind.PDF:
+    review_columns = cache(partial(table_columns, review_table, len(REVIEW_COLS)))
+    if review is None and reader == ReaderKind.PDF and review_columns() is not None:
         # the header printed over no numbers at all: every cell a printed blank (a text
         # extraction may have lost them, so there the table stays not found)
         review = [], review_table[-1]
