@@ -17,7 +17,7 @@ from pipeline.model.records import (
 from pipeline.model.taxonomy import APPLICATIONS, REVIEW, REVIEW_COLS, application_rows
 from pipeline.read.text import parse_lines
 from pipeline.recover.columns import Columns, header_centers, place, table_columns
-from pipeline.recover.identify import Sections, identify, split_sections, title_organ_year
+from pipeline.recover.identify import Sections, identify, norm, split_sections, title_organ_year
 from pipeline.recover.match import match_tables
 from pipeline.recover.rows import align_rows, join_detached, split_row
 
@@ -280,3 +280,17 @@ def test_review_table_printed_blank() -> None:
     got = _match(text, ReaderKind.TEXT)
     assert "review_litigation values not found" in got.warnings
     assert not any(k.table == REVIEW for k in got.cells)
+
+
+def test_header_stacks_must_read_as_their_titles_where_known() -> None:
+    """A stray word in place of a lost title would shift the empty columns unseen."""
+    rows = _applications([("1", 303)], [("4", 483)])
+    heads = [norm(t)[:2] for t, _ in _APP_TITLES]
+    assert table_columns(rows, 7, heads=heads) is not None
+    lost = [
+        Row(tuple(c for c in r.cells if c.origin.bbox and c.origin.bbox[0] != 360)) for r in rows
+    ]
+    stray = [r for r in lost if r.cells]  # 科研机构 lost
+    stray.insert(4, Row((box("注", 465, 470, 95),)))  # a note mark between 其他 and 总计
+    assert table_columns(stray, 7) is not None  # the geometry alone would take it
+    assert table_columns(stray, 7, heads=heads) is None

@@ -132,29 +132,43 @@ def _place_by_x(values: Sequence[CellText], columns: Columns) -> list[Slot] | No
     return out
 
 
-def _stacks(words: Sequence[Span]) -> list[Span]:
-    """The x-ranges of the header cells' stacks, left to right.
+def _stacks(words: Sequence[CellText]) -> list[tuple[Span, str]]:
+    """The header cells' stacks, left to right: x-range and text (top down).
 
     A column's title may wrap over several lines (one character a line, when vertical):
     its pieces overlap in x. Narrow pieces go first; a piece over two stacks is a label
     spanning columns (申请人情况, 行政诉讼, a title) and is left out; so is one much wider
     than its stack (a spanning label centred over its middle column).
     """
-    stacks: list[list[Span]] = []
-    for w in sorted(words, key=lambda w: w[1] - w[0]):
-        hit = [s for s in stacks if _overlap(w, _extent(s)) > 0]
+    stacks: list[list[CellText]] = []
+    for w in sorted(words, key=lambda w: _width(_span(w))):
+        x = _span(w)
+        hit = [s for s in stacks if _overlap(x, _extent(s)) > 0]
         if not hit:
             stacks.append([w])
-        elif len(hit) == 1 and w[1] - w[0] <= 1.5 * statistics.median(b - a for a, b in hit[0]):
+        elif len(hit) == 1 and _width(x) <= 1.5 * statistics.median(
+            _width(_span(c)) for c in hit[0]
+        ):
             hit[0].append(w)
-    spans = sorted(_extent(s) for s in stacks)
-    if any(_overlap(a, b) > 0 for a, b in zip(spans, spans[1:], strict=False)):
+    out = sorted(
+        (_extent(s), "".join(c.text for c in sorted(s, key=lambda c: _top(c)))) for s in stacks
+    )
+    if any(_overlap(a, b) > 0 for (a, _), (b, _) in zip(out, out[1:], strict=False)):
         return []  # not side by side: no header of columns
-    return spans
+    return out
 
 
-def _extent(ws: Sequence[Span]) -> Span:
-    return min(a for a, _ in ws), max(b for _, b in ws)
+def _width(x: Span) -> float:
+    return x[1] - x[0]
+
+
+def _top(c: CellText) -> tuple[float, float]:
+    assert c.origin.bbox is not None
+    return c.origin.bbox[1], c.origin.bbox[0]
+
+
+def _extent(ws: Sequence[CellText]) -> Span:
+    return min(_span(c)[0] for c in ws), max(_span(c)[1] for c in ws)
 
 
 def _overlap(a: Span, b: Span) -> float:
@@ -189,14 +203,18 @@ def _is_number(c: CellText) -> bool:
     return looks_numeric(c.text) and not is_blank(c.text)
 
 
-def table_columns(rows: Sequence[Row], n: int, label_right: float = -1e9) -> Columns | None:
+def table_columns(
+    rows: Sequence[Row], n: int, label_right: float = -1e9, heads: Sequence[str] = ()
+) -> Columns | None:
     """The ``n`` value columns of a borderless table, from its header and its numbers.
 
     The header is the rows before the first row of numbers; its cells right of the row
     labels (right of ``label_right`` too, where the caller knows the label column) stack
-    into the columns' x-ranges. They stand when there are ``n`` of them and the numbers
-    agree (each run of aligned numbers in one column, one run a column); else the runs of
-    aligned numbers, when there are ``n`` of them.
+    into the columns' x-ranges. They stand when there are ``n`` of them, each reads as its
+    title in ``heads`` (where given: a stray word in place of a lost title would shift
+    the empty columns, and no identity sees a shift), and the numbers agree (each run of
+    aligned numbers in one column, one run a column); else the runs of aligned numbers,
+    when there are ``n`` of them.
     """
     first = next((i for i, r in enumerate(rows) if any(_is_number(c) for c in r.cells)), None)
     cut = len(rows) if first is None else first
@@ -209,15 +227,16 @@ def table_columns(rows: Sequence[Row], n: int, label_right: float = -1e9) -> Col
             numbers += [_span(c) for c in nums]
             label_right = max([label_right] + [_span(c)[1] for c in cells[: last + 1]])
     words = [
-        _span(c)
+        c
         for r in rows[:cut]
         for c in r.cells
         if c.origin.bbox and c.text.strip() and sum(_span(c)) / 2 > label_right
     ]
     aligned = _aligned(numbers)
     stacks = _stacks(words)
-    if len(stacks) == n:
-        columns = Columns.of(stacks)
+    titled = all(h in norm(t) for h, (_, t) in zip(heads, stacks, strict=False))
+    if len(stacks) == n and titled:
+        columns = Columns.of([x for x, _ in stacks])
         if _agree(columns, aligned):
             return columns
     if len(aligned) == n:

@@ -146,7 +146,7 @@ def match_tables(
 
     @cache
     def columns() -> Columns | None:
-        found = table_columns(app_table, len(APP_COL_KEYS))
+        found = table_columns(app_table, len(APP_COL_KEYS), heads=_APP_HEADS)
         if found is None:
             centers = column_centers(full, len(APP_COL_KEYS)) or header_centers(
                 app_table, _APP_HEADS
