@@ -294,3 +294,15 @@ def test_header_stacks_must_read_as_their_titles_where_known() -> None:
     stray.insert(4, Row((box("注", 465, 470, 95),)))  # a note mark between 其他 and 总计
     assert table_columns(stray, 7) is not None  # the geometry alone would take it
     assert table_columns(stray, 7, heads=heads) is None
+
+
+def test_a_title_wrapped_over_lines_of_different_widths_is_one_stack() -> None:
+    rows = _applications([("1", 303)], [("4", 483)])
+    rows = [  # 自然人 printed 自然 over 人, the first line twice as wide
+        Row(tuple(c for c in r.cells if not (c.origin.bbox and c.origin.bbox[0] == 300)))
+        for r in rows
+    ]
+    rows[4:4] = [Row((box("自然", 296, 314, 100),)), Row((box("人", 300, 310, 110),))]
+    heads = [norm(t)[:2] for t, _ in _APP_TITLES]
+    cols = table_columns([r for r in rows if r.cells], 7, heads=heads)
+    assert cols is not None and cols.spans[0] == (296, 314)

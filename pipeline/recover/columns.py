@@ -137,22 +137,33 @@ def _stacks(words: Sequence[CellText]) -> list[tuple[Span, str]]:
 
     A column's title may wrap over several lines (one character a line, when vertical):
     its pieces overlap in x. Narrow pieces go first; a piece over two stacks is a label
-    spanning columns (申请人情况, 行政诉讼, a title) and is left out; so is one much wider
-    than its stack (a spanning label centred over its middle column).
+    spanning columns (申请人情况, 行政诉讼, a title) and is left out. A piece much wider
+    than the one stack it meets joins it only if it stays within that column's region:
+    a title's longer first line (自然 over 人) does, a label spanning columns and centred
+    over the middle one (行政复议 over 其他结果) reaches into its neighbours'.
     """
     stacks: list[list[CellText]] = []
+    wide: list[tuple[CellText, list[CellText]]] = []
     for w in sorted(words, key=lambda w: _width(_span(w))):
         x = _span(w)
         hit = [s for s in stacks if _overlap(x, _extent(s)) > 0]
         if not hit:
             stacks.append([w])
-        elif len(hit) == 1 and _width(x) <= 1.5 * statistics.median(
-            _width(_span(c)) for c in hit[0]
-        ):
-            hit[0].append(w)
-    out = sorted(
-        (_extent(s), "".join(c.text for c in sorted(s, key=lambda c: _top(c)))) for s in stacks
-    )
+        elif len(hit) == 1:
+            narrow = _width(x) <= 1.5 * statistics.median(_width(_span(c)) for c in hit[0])
+            if narrow:
+                hit[0].append(w)
+            else:
+                wide.append((w, hit[0]))
+    stacks.sort(key=_extent)
+    if len(stacks) > 1:
+        regions = Columns.of([_extent(s) for s in stacks])
+        for w, stack in wide:
+            k = stacks.index(stack)
+            x0, x1 = _span(w)
+            if regions.column_of(x0, x0) == regions.column_of(x1, x1) == k:
+                stack.append(w)
+    out = [(_extent(s), "".join(c.text for c in sorted(s, key=_top))) for s in stacks]
     if any(_overlap(a, b) > 0 for (a, _), (b, _) in zip(out, out[1:], strict=False)):
         return []  # not side by side: no header of columns
     return out
