@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-from pipeline.model.records import CellText, Origin, Row
-from pipeline.model.taxonomy import APPLICATIONS, application_rows
+from types import MappingProxyType
+
+from pipeline.model.records import (
+    CellText,
+    Evidence,
+    Identification,
+    Layout,
+    Origin,
+    ReaderKind,
+    Row,
+    Template,
+)
+from pipeline.model.taxonomy import APPLICATIONS, REVIEW, REVIEW_COLS, application_rows
 from pipeline.read.text import parse_lines
-from pipeline.recover.columns import header_centers, place
-from pipeline.recover.identify import identify, split_sections, title_organ_year
+from pipeline.recover.columns import Columns, header_centers, place, table_columns
+from pipeline.recover.identify import Sections, identify, norm, split_sections, title_organ_year
+from pipeline.recover.match import match_tables
 from pipeline.recover.rows import align_rows, join_detached, split_row
 
 
@@ -61,7 +73,7 @@ def test_place_by_x_puts_values_under_their_columns() -> None:
         return CellText(t, origin=Origin(1, (x - 3, 100, x + 3, 110)))
 
     centers = [100.0, 130.0, 160.0, 190.0]
-    got = place((cell("4", 130), cell("9", 190)), 4, centers)[0]
+    got = place((cell("4", 130), cell("9", 190)), 4, Columns.at(centers))[0]
     assert [s.cell.text if s.cell else None for s in got] == [None, "4", None, "9"]
 
 
@@ -147,5 +159,150 @@ def test_header_centers_place_values_when_no_row_is_full() -> None:
     ]
     heads = [h[:2] for h in heads]
     assert header_centers(rows, heads) == xs
-    got = place(rows[2].cells[1:], 7, header_centers(rows, heads))[0]
+    got = place(rows[2].cells[1:], 7, Columns.at(xs))[0]
     assert [s.cell.text if s.cell else "" for s in got] == ["3", "", "", "", "", "", "3"]
+
+
+def box(t: str, x0: float, x1: float, y: float) -> CellText:
+    return CellText(t, origin=Origin(1, (x0, y, x1, y + 9)))
+
+
+def vertical_header(columns: list[tuple[str, float]], y: float) -> list[Row]:
+    """Column titles printed one character a line, as narrow borderless tables do."""
+    lines = max(len(t) for t, _ in columns)
+    return [
+        Row(tuple(box(t[i], x, x + 10, y + 10 * i) for t, x in columns if i < len(t)))
+        for i in range(lines)
+    ]
+
+
+_APP_TITLES = [
+    ("自然人", 300),
+    ("商业企业", 330),
+    ("科研机构", 360),
+    ("社会公益组织", 390),
+    ("法律服务机构", 420),
+    ("其他", 450),
+    ("总计", 480),
+]
+
+
+def _applications(*values: list[tuple[str, float]]) -> list[Row]:
+    """Table 三 without rules: spanning labels, a note in the label column, a vertical
+    header, then rows of numbers that leave blanks for 0 (only a few columns filled)."""
+    rows = [
+        Row((box("三、收到和处理政府信息公开申请情况", 100, 340, 50),)),
+        Row((box("申请人情况", 365, 415, 70),)),
+        Row((box("法人或其他组织", 356, 426, 80),)),  # spans five columns
+        Row((box("（本列数据的勾稽关系为：第一项加第二项", 100, 285, 90),)),
+        *vertical_header(_APP_TITLES, 100),
+    ]
+    for n, vals in enumerate(values):
+        label = box(f"{n + 1}.某项申请", 100, 280, 200 + 20 * n)
+        rows.append(Row((label, *(box(t, x, x + 5 * len(t), 200 + 20 * n) for t, x in vals))))
+    return rows
+
+
+def test_table_columns_from_the_header_stacks_and_the_numbers_together() -> None:
+    rows = _applications([("1", 333), ("1", 483)], [], [("12", 480)])
+    cols = table_columns(rows, 7)
+    assert cols is not None
+    assert cols.spans == tuple((x, x + 10) for _, x in _APP_TITLES)
+    got = place(split_row(rows[-3]).values, 7, cols)[0]
+    assert [s.cell.text if s.cell else "" for s in got] == ["", "1", "", "", "", "", "1"]
+    assert not any(s.lost or s.guessed for s in got)  # blank columns are printed blanks
+    got = place((), 7, cols)[0]  # a row printed all blank
+    assert all(s.cell is None and not s.lost for s in got)
+
+
+def test_table_columns_from_aligned_numbers_when_the_header_is_unreadable() -> None:
+    rows = _applications([(t, 303 + 30 * k) for k, t in enumerate("1234567")], [("5", 483)])
+    rows = [r for r in rows if len(r.cells) != 7 or r.cells[0].text != "自"]  # a lost line
+    rows = rows[:4] + rows[5:]  # the header's stacks now miss a column or two
+    cols = table_columns(rows, 7)
+    assert cols is not None and len(cols.spans) == 7
+    assert place(split_row(rows[-1]).values, 7, cols)[0][6].cell is not None
+
+
+def test_header_and_numbers_that_disagree_give_no_columns() -> None:
+    # numbers in one run straddling two header columns, and only five runs
+    rows = _applications([("1", 317)], [("2", 443)], [("3", 483)])  # 317–322 over 320
+    assert table_columns(rows, 7) is None
+    rows = _applications([("1", 303)], [("2", 483)])
+    assert table_columns(rows, 6) is None  # seven stacks, not the six asked for
+
+
+def test_a_value_in_no_column_or_two_in_one_is_placed_as_a_guess() -> None:
+    cols = table_columns(_applications([("1", 303)], [("4", 483)]), 7)
+    assert cols is not None
+    for vals in ([("1", 303), ("4", 600)], [("1", 303), ("2", 306)]):  # off the table; doubled
+        row = _applications(vals)[-1]
+        got = place(split_row(row).values, 7, cols)[0]
+        assert [s.guessed for s in got if s.cell] == [True, True]
+        assert sum(s.lost for s in got) == 5  # the rest lost, not printed blanks
+
+
+def _review_section(numbers: list[tuple[str, float]]) -> tuple[Row, ...]:
+    groups = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
+    titles = [(g, 100 + 27 * k) for k, g in enumerate(groups * 3)]
+    rows = [
+        Row((box("四、政府信息公开行政复议、行政诉讼情况", 100, 370, 400),)),
+        Row((box("行政复议", 145, 185, 420), box("行政诉讼", 345, 385, 420))),
+        Row((box("未经复议直接起诉", 255, 335, 430), box("复议后起诉", 405, 455, 430))),
+        *vertical_header(titles, 440),
+    ]
+    if numbers:
+        rows.append(Row(tuple(box(t, x + 2, x + 7, 490) for t, x in numbers)))
+    return tuple(rows)
+
+
+def _match(review: tuple[Row, ...], reader: ReaderKind):  # type: ignore[no-untyped-def]
+    sections = Sections(MappingProxyType({REVIEW: review}), ())
+    ident = Identification(Template.T2021, Layout.THREE_ROWS, None, None)
+    return match_tables(sections, ident, reader)
+
+
+def test_review_values_placed_under_their_columns() -> None:
+    got = _match(_review_section([("2", 100), ("1", 154), ("3", 208)]), ReaderKind.PDF)
+    counts = {k.col: o for k, o in got.cells.items() if k.table == REVIEW}
+    assert [counts[c].number.value for c in REVIEW_COLS[:5]] == [2, None, 1, None, 3]
+    assert counts["review_corrected"].evidence == Evidence.PRINTED_BLANK
+    assert counts["suit_after_review_total"].evidence == Evidence.PRINTED_BLANK
+
+
+def test_review_table_printed_blank() -> None:
+    """Header over no numbers: all printed blanks in a PDF; not found in a text extraction."""
+    got = _match(_review_section([]), ReaderKind.PDF)
+    counts = [o for k, o in got.cells.items() if k.table == REVIEW]
+    assert len(counts) == 15 and {o.evidence for o in counts} == {Evidence.PRINTED_BLANK}
+    assert "review_litigation values not found" not in got.warnings
+    text = tuple(Row((CellText(c.text),)) for r in _review_section([]) for c in r.cells)
+    got = _match(text, ReaderKind.TEXT)
+    assert "review_litigation values not found" in got.warnings
+    assert not any(k.table == REVIEW for k in got.cells)
+
+
+def test_header_stacks_must_read_as_their_titles_where_known() -> None:
+    """A stray word in place of a lost title would shift the empty columns unseen."""
+    rows = _applications([("1", 303)], [("4", 483)])
+    heads = [norm(t)[:2] for t, _ in _APP_TITLES]
+    assert table_columns(rows, 7, heads=heads) is not None
+    lost = [
+        Row(tuple(c for c in r.cells if c.origin.bbox and c.origin.bbox[0] != 360)) for r in rows
+    ]
+    stray = [r for r in lost if r.cells]  # 科研机构 lost
+    stray.insert(4, Row((box("注", 465, 470, 95),)))  # a note mark between 其他 and 总计
+    assert table_columns(stray, 7) is not None  # the geometry alone would take it
+    assert table_columns(stray, 7, heads=heads) is None
+
+
+def test_a_title_wrapped_over_lines_of_different_widths_is_one_stack() -> None:
+    rows = _applications([("1", 303)], [("4", 483)])
+    rows = [  # 自然人 printed 自然 over 人, the first line twice as wide
+        Row(tuple(c for c in r.cells if not (c.origin.bbox and c.origin.bbox[0] == 300)))
+        for r in rows
+    ]
+    rows[4:4] = [Row((box("自然", 296, 314, 100),)), Row((box("人", 300, 310, 110),))]
+    heads = [norm(t)[:2] for t, _ in _APP_TITLES]
+    cols = table_columns([r for r in rows if r.cells], 7, heads=heads)
+    assert cols is not None and cols.spans[0] == (296, 314)

@@ -1,5 +1,10 @@
 """A row's value cells → the table's columns: by count where that is unambiguous, by
-x position under the columns' centres (from full rows or the header words) otherwise.
+x position in the columns' x-ranges otherwise.
+
+The columns of a table come from its geometry (:func:`table_columns`): the header cells
+stacked over each column, reconciled with the alignment of all its numbers together; or,
+failing that, the centres of full rows or of the header words. A borderless filing that
+prints 0 as a blank leaves most columns empty in most rows, so no count can place them.
 
 A value placed by count alone where the row lost cells is marked ``guessed``: a shift of
 every row would satisfy the identities, so they cannot vouch for its column.
@@ -8,7 +13,7 @@ every row would satisfy the identities, so they cannot vouch for its column.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from pipeline.model.numbers import is_blank, looks_numeric
@@ -26,11 +31,53 @@ class Slot:
     guessed: bool = False  # placed by count alone, with cells lost: its column is a guess
 
 
-def place(values: Sequence[CellText], n: int, centers: Sequence[float] | None) -> list[list[Slot]]:
+Span = tuple[float, float]  # x0, x1
+
+
+@dataclass(frozen=True)
+class Columns:
+    """A table's value columns as x-ranges, left to right.
+
+    A value belongs to the column whose region holds its centre; the regions meet halfway
+    between neighbouring ranges and reach ``margin`` beyond the outer ones. A value
+    outside every region belongs to no column.
+    """
+
+    spans: tuple[Span, ...]
+    margin: float
+
+    @classmethod
+    def at(cls, centers: Sequence[float]) -> Columns:
+        """Columns known only by their centres (full rows, header words)."""
+        gaps = [b - a for a, b in zip(centers, centers[1:], strict=False)]
+        return cls(tuple((c, c) for c in centers), 0.5 * min(gaps, default=50.0))
+
+    @classmethod
+    def of(cls, spans: Sequence[Span]) -> Columns:
+        """Columns from the x-ranges of their cells; the outer margin is a typical gap."""
+        gaps = [b[0] - a[1] for a, b in zip(spans, spans[1:], strict=False)]
+        width = statistics.median(b - a for a, b in spans)
+        return cls(tuple(spans), statistics.median(gaps) if gaps else width)
+
+    def column_of(self, x0: float, x1: float) -> int | None:
+        c = (x0 + x1) / 2
+        spans = self.spans
+        for k, (a, b) in enumerate(spans):
+            lo = (spans[k - 1][1] + a) / 2 if k else a - self.margin
+            hi = (b + spans[k + 1][0]) / 2 if k + 1 < len(spans) else b + self.margin
+            if lo <= c < hi:
+                return k
+        return None
+
+
+def place(
+    values: Sequence[CellText], n: int, columns: Columns | Callable[[], Columns | None] | None
+) -> list[list[Slot]]:
     """Candidate placements of a row's value cells into ``n`` columns.
 
     More than one candidate means the row has extra cells and the choice is left to
-    the identities.
+    the identities. ``columns`` may be a function, called only for a row that needs them
+    (most filings fill every cell, and finding the columns costs more than placing).
     """
     filled = [v for v in values if not is_blank(v.text)]
     if len(filled) == n:
@@ -40,8 +87,14 @@ def place(values: Sequence[CellText], n: int, centers: Sequence[float] | None) -
         slots.pop()
     if len(slots) == n:
         return [[Slot(v) for v in slots]]
-    if centers and all(v.origin.bbox for v in filled):
-        by_x = _place_by_x(values, centers)
+    if callable(columns) and all(v.origin.bbox for v in filled):
+        columns = columns()
+    if (
+        isinstance(columns, Columns)
+        and len(columns.spans) == n
+        and all(v.origin.bbox for v in filled)
+    ):
+        by_x = _place_by_x(values, columns)
         if by_x is not None:
             return [by_x]
     if len(slots) < n:
@@ -58,23 +111,153 @@ def center(c: CellText) -> float:
     return (c.origin.bbox[0] + c.origin.bbox[2]) / 2
 
 
-def _place_by_x(values: Sequence[CellText], centers: Sequence[float]) -> list[Slot] | None:
-    """Each value under its column; a column nothing stands under is a printed blank."""
-    out: list[Slot] = [Slot(None)] * len(centers)
-    spacing = min((b - a for a, b in zip(centers, centers[1:], strict=False)), default=50.0)
+def _place_by_x(values: Sequence[CellText], columns: Columns) -> list[Slot] | None:
+    """Each value in its column; a column nothing stands in is a printed blank.
+
+    None (the row is then placed by count, as a guess) when a number stands in no column
+    or two numbers in one: the geometry cannot say where they belong.
+    """
+    out: list[Slot] = [Slot(None)] * len(columns.spans)
     for v in sorted(values, key=lambda c: is_blank(c.text)):  # numbers first, then blanks
         if v.origin.bbox is None:
             continue
-        dists = [abs(center(v) - c) for c in centers]
-        k = dists.index(min(dists))
+        k = columns.column_of(v.origin.bbox[0], v.origin.bbox[2])
         if is_blank(v.text):
-            if out[k].cell is None and dists[k] <= spacing * 0.5:
+            if k is not None and out[k].cell is None:
                 out[k] = Slot(v)  # keeps the blank cell's own box
             continue
-        if dists[k] > spacing * 0.5 or out[k].cell is not None:
+        if k is None or out[k].cell is not None:
             return None
         out[k] = Slot(v)
     return out
+
+
+def _stacks(words: Sequence[CellText]) -> list[tuple[Span, str]]:
+    """The header cells' stacks, left to right: x-range and text (top down).
+
+    A column's title may wrap over several lines (one character a line, when vertical):
+    its pieces overlap in x. Narrow pieces go first; a piece over two stacks is a label
+    spanning columns (申请人情况, 行政诉讼, a title) and is left out. A piece much wider
+    than the one stack it meets joins it only if it stays within that column's region:
+    a title's longer first line (自然 over 人) does, a label spanning columns and centred
+    over the middle one (行政复议 over 其他结果) reaches into its neighbours'.
+    """
+    stacks: list[list[CellText]] = []
+    wide: list[tuple[CellText, list[CellText]]] = []
+    for w in sorted(words, key=lambda w: _width(_span(w))):
+        x = _span(w)
+        hit = [s for s in stacks if _overlap(x, _extent(s)) > 0]
+        if not hit:
+            stacks.append([w])
+        elif len(hit) == 1:
+            narrow = _width(x) <= 1.5 * statistics.median(_width(_span(c)) for c in hit[0])
+            if narrow:
+                hit[0].append(w)
+            else:
+                wide.append((w, hit[0]))
+    stacks.sort(key=_extent)
+    if len(stacks) > 1:
+        regions = Columns.of([_extent(s) for s in stacks])
+        for w, stack in wide:
+            k = stacks.index(stack)
+            x0, x1 = _span(w)
+            if regions.column_of(x0, x0) == regions.column_of(x1, x1) == k:
+                stack.append(w)
+    out = [(_extent(s), "".join(c.text for c in sorted(s, key=_top))) for s in stacks]
+    if any(_overlap(a, b) > 0 for (a, _), (b, _) in zip(out, out[1:], strict=False)):
+        return []  # not side by side: no header of columns
+    return out
+
+
+def _width(x: Span) -> float:
+    return x[1] - x[0]
+
+
+def _top(c: CellText) -> tuple[float, float]:
+    assert c.origin.bbox is not None
+    return c.origin.bbox[1], c.origin.bbox[0]
+
+
+def _extent(ws: Sequence[CellText]) -> Span:
+    return min(_span(c)[0] for c in ws), max(_span(c)[1] for c in ws)
+
+
+def _overlap(a: Span, b: Span) -> float:
+    return min(a[1], b[1]) - max(a[0], b[0])
+
+
+def _aligned(boxes: Sequence[Span]) -> list[Span]:
+    """The x-ranges of the numbers' columns: numbers in one column overlap in x."""
+    out: list[Span] = []
+    for a, b in sorted(boxes):
+        if out and a < out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _agree(columns: Columns, aligned: Sequence[Span]) -> bool:
+    """Every run of aligned numbers lies in one column, and no column holds two runs."""
+    ks = [columns.column_of(a, b) for a, b in aligned]
+    return (
+        all(k is not None for k in ks)
+        and len(set(ks)) == len(ks)
+        and all(
+            columns.column_of(a, a) == columns.column_of(b, b) == k
+            for (a, b), k in zip(aligned, ks, strict=True)
+        )
+    )
+
+
+def _is_number(c: CellText) -> bool:
+    return looks_numeric(c.text) and not is_blank(c.text)
+
+
+def table_columns(
+    rows: Sequence[Row], n: int, label_right: float = -1e9, heads: Sequence[str] = ()
+) -> Columns | None:
+    """The ``n`` value columns of a borderless table, from its header and its numbers.
+
+    The header is the rows before the first row of numbers; its cells right of the row
+    labels (right of ``label_right`` too, where the caller knows the label column) stack
+    into the columns' x-ranges. They stand when there are ``n`` of them, each reads as its
+    title in ``heads`` (where given: a stray word in place of a lost title would shift
+    the empty columns, and no identity sees a shift), and the numbers agree (each run of
+    aligned numbers in one column, one run a column); else the runs of aligned numbers,
+    when there are ``n`` of them.
+    """
+    first = next((i for i, r in enumerate(rows) if any(_is_number(c) for c in r.cells)), None)
+    cut = len(rows) if first is None else first
+    numbers: list[Span] = []
+    for r in rows[cut:]:
+        cells = [c for c in r.cells if c.origin.bbox]
+        last = max((i for i, c in enumerate(cells) if not looks_numeric(c.text)), default=-1)
+        nums = [c for c in cells[last + 1 :] if _is_number(c)]
+        if nums:
+            numbers += [_span(c) for c in nums]
+            label_right = max([label_right] + [_span(c)[1] for c in cells[: last + 1]])
+    words = [
+        c
+        for r in rows[:cut]
+        for c in r.cells
+        if c.origin.bbox and c.text.strip() and sum(_span(c)) / 2 > label_right
+    ]
+    aligned = _aligned(numbers)
+    stacks = _stacks(words)
+    titled = all(h in norm(t) for h, (_, t) in zip(heads, stacks, strict=False))
+    if len(stacks) == n and titled:
+        columns = Columns.of([x for x, _ in stacks])
+        if _agree(columns, aligned):
+            return columns
+    if len(aligned) == n:
+        return Columns.of(aligned)
+    return None
+
+
+def _span(c: CellText) -> Span:
+    assert c.origin.bbox is not None
+    return c.origin.bbox[0], c.origin.bbox[2]
 
 
 def column_centers(rows: Sequence[TableRow], n: int) -> list[float] | None:

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache, partial
 from types import MappingProxyType
 
 from pipeline.model.config import Settings
-from pipeline.model.numbers import is_blank, parse_number
+from pipeline.model.numbers import is_blank, looks_numeric, parse_number
 from pipeline.model.records import (
     CellKey,
     CellText,
@@ -33,7 +34,14 @@ from pipeline.model.taxonomy import (
     SIGNED_COLS,
     application_rows,
 )
-from pipeline.recover.columns import Slot, center, column_centers, header_centers, place
+from pipeline.recover.columns import (
+    Columns,
+    Slot,
+    column_centers,
+    header_centers,
+    place,
+    table_columns,
+)
 from pipeline.recover.identify import Sections, norm
 from pipeline.recover.rows import TableRow, align_rows, join_detached, split_row
 
@@ -44,17 +52,33 @@ _GUESSED_COLUMN_FACTOR = 0.45
 _APP_HEADS = tuple(norm(label)[:2] for _, label in APPLICANT_COLS)
 
 
-def _active_centers(rows: Sequence[Row], row: Row, n: int) -> list[float] | None:
-    """Centres of a table 二 row's columns: the header row just above it (信息内容 | …)."""
-    above = rows[: rows.index(row)] if row in rows else []
-    for r in reversed(above):
-        cells = [c for c in r.cells if c.origin.bbox]
-        if cells and norm(cells[0].text) == "信息内容":
-            heads = cells[1:]
-            if len(heads) == n:
-                return [center(c) for c in heads]
-            return None
-    return None
+def _has_number(row: Row) -> bool:
+    return any(looks_numeric(c.text) and not is_blank(c.text) for c in row.cells)
+
+
+def _active_columns(rows: Sequence[Row], row: Row, n: int) -> Columns | None:
+    """The columns of a table 二 row: its block's header (信息内容 | …) and numbers.
+
+    Each block (第二十条第(一)项 …) has its own header, maybe one per row; a block runs
+    from the previous block's last row of numbers to this row's last row of numbers.
+    The header's 信息内容 heads the label column: nothing left of its right edge is a
+    column of values.
+    """
+    if row not in rows:
+        return None
+    i = rows.index(row)
+    end = i
+    while end + 1 < len(rows) and _has_number(rows[end + 1]):
+        end += 1
+    start = i
+    while start > 0 and _has_number(rows[start - 1]):
+        start -= 1
+    while start > 0 and not _has_number(rows[start - 1]):
+        start -= 1
+    block = rows[start : end + 1]
+    heads = [c for r in block for c in r.cells if norm(c.text) == "信息内容" and c.origin.bbox]
+    label_right = max((c.origin.bbox[2] for c in heads if c.origin.bbox), default=-1e9)
+    return table_columns(block, n, label_right)
 
 
 def _observe(key: CellKey, slot: Slot, row: Row, reader: ReaderKind) -> Observed:
@@ -118,17 +142,29 @@ def match_tables(
     app_rows = join_detached([split_row(r) for r in sections.tables.get(APPLICATIONS, ())])
     specs = application_rows(ident.applications_layout)
     matched = align_rows(app_rows, specs, cfg.match_threshold)
-    centers = column_centers(
-        [r for r in app_rows if r in matched.values()], len(APP_COL_KEYS)
-    ) or header_centers(sections.tables.get(APPLICATIONS, ()), _APP_HEADS)
+    app_table = sections.tables.get(APPLICATIONS, ())
+
+    full = [r for r in app_rows if r in matched.values()]
+
+    @cache
+    def columns() -> Columns | None:
+        found = table_columns(app_table, len(APP_COL_KEYS), heads=_APP_HEADS)
+        if found is None:
+            centers = column_centers(full, len(APP_COL_KEYS)) or header_centers(
+                app_table, _APP_HEADS
+            )
+            found = Columns.at(centers) if centers else None
+        return found
+
     for spec in specs:
         tr = matched.get(spec.key)
         if tr is None:
             warnings.append(f"applications row not found: {spec.key}")
             continue
-        put_row(APPLICATIONS, spec.key, APP_COL_KEYS, tr, place(tr.values, 7, centers))
+        put_row(APPLICATIONS, spec.key, APP_COL_KEYS, tr, place(tr.values, 7, columns))
 
-    act_rows = join_detached([split_row(r) for r in sections.tables.get(ACTIVE, ())])
+    act_table = sections.tables.get(ACTIVE, ())
+    act_rows = join_detached([split_row(r) for r in act_table])
     act_specs = ACTIVE_ROWS[ident.template]
     matched = align_rows(act_rows, act_specs, cfg.match_threshold)
     for spec in act_specs:
@@ -137,15 +173,21 @@ def match_tables(
             warnings.append(f"active_disclosure row not found: {spec.key}")
             continue
         n = len(spec.cols)
-        centers = _active_centers(sections.tables.get(ACTIVE, ()), tr.row, n)
-        put_row(ACTIVE, spec.key, spec.cols, tr, place(tr.values, n, centers))
+        act_columns = partial(_active_columns, act_table, tr.row, n)
+        put_row(ACTIVE, spec.key, spec.cols, tr, place(tr.values, n, act_columns))
 
-    review = _review_values(sections.tables.get(REVIEW, ()))
+    review_table = sections.tables.get(REVIEW, ())
+    review = _review_values(review_table)
+    review_columns = cache(partial(table_columns, review_table, len(REVIEW_COLS)))
+    if review is None and reader == ReaderKind.PDF and review_columns() is not None:
+        # the header printed over no numbers at all: every cell a printed blank (a text
+        # extraction may have lost them, so there the table stays not found)
+        review = [], review_table[-1]
     if review is None:
         warnings.append("review_litigation values not found")
     else:
         values, row = review
-        cands = place(values, len(REVIEW_COLS), None)
+        cands = place(values, len(REVIEW_COLS), review_columns)
         put_row(REVIEW, REVIEW_ROW, REVIEW_COLS, TableRow("", tuple(values), row), cands)
     frozen_alts = {k: tuple(MappingProxyType(o) for o in v) for k, v in alts.items()}
     return Matched(MappingProxyType(cells), MappingProxyType(frozen_alts), tuple(warnings))
