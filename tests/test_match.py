@@ -306,3 +306,28 @@ def test_a_title_wrapped_over_lines_of_different_widths_is_one_stack() -> None:
     heads = [norm(t)[:2] for t, _ in _APP_TITLES]
     cols = table_columns([r for r in rows if r.cells], 7, heads=heads)
     assert cols is not None and cols.spans[0] == (296, 314)
+
+
+def test_a_row_without_values_is_unsure_while_values_matched_no_row() -> None:
+    """dev_105's shape: 5.属于三类内部事务信/息 wrapped, its numbers attached to the row of
+    the next group label. Its blanks may hold those numbers: not printed, and said."""
+    rows = (
+        Row((box("三、收到和处理政府信息公开申请情况", 100, 340, 50),)),
+        *vertical_header(_APP_TITLES, 100),
+        Row((box("4.保护第三方合法权益", 100, 280, 200), box("1", 303, 308, 200))),
+        Row((box("5.属于三类内部事务信", 100, 280, 220),)),
+        Row((box("（四）无法提供息", 100, 280, 230), box("3", 303, 308, 230))),
+        Row((box("6.属于四类过程性信息", 100, 280, 250), box("2", 303, 308, 250))),
+    )
+    sections = Sections(MappingProxyType({APPLICATIONS: rows}), ())
+    ident = Identification(Template.T2021, Layout.THREE_ROWS, None, None)
+    got = match_tables(sections, ident, ReaderKind.PDF)
+    seen = {k.row: o.evidence for k, o in got.cells.items() if k.col == "natural_person"}
+    assert seen["denied_internal_affairs"] == Evidence.MAYBE_BLANK
+    assert seen["denied_third_party"] == Evidence.READ
+    assert any("values matched to no row" in w for w in got.warnings)
+    # without the orphan, a row printed all blank is printed blanks
+    sections = Sections(MappingProxyType({APPLICATIONS: rows[:-2] + rows[-1:]}), ())
+    got = match_tables(sections, ident, ReaderKind.PDF)
+    key = next(k for k in got.cells if k.row == "denied_internal_affairs")
+    assert got.cells[key].evidence == Evidence.PRINTED_BLANK

@@ -81,14 +81,21 @@ def _active_columns(rows: Sequence[Row], row: Row, n: int) -> Columns | None:
     return table_columns(block, n, label_right)
 
 
-def _observe(key: CellKey, slot: Slot, row: Row, reader: ReaderKind) -> Observed:
-    """The cell as seen; what a blank means depends on the reader (:class:`Evidence`)."""
+def _observe(
+    key: CellKey, slot: Slot, row: Row, reader: ReaderKind, empty_unsure: bool = False
+) -> Observed:
+    """The cell as seen; what a blank means depends on the reader (:class:`Evidence`).
+
+    ``empty_unsure``: the row holds no value at all while values of the table were left
+    over, matched to no row; its numbers may be among them, so its blanks are not sure.
+    """
     if slot.cell is None:
         if slot.lost or reader == ReaderKind.OCR:
             # nothing was read for it: unknown, not a printed blank (OCR can miss a cell;
             # a text layer cannot, so there an empty column is a blank)
             return Observed(key, Number(None, 0.0, note="no cell read for it"), row.origin)
-        return Observed(key, Number(None, 1.0, blank=True, note="blank"), row.origin, "")
+        seen = Evidence.MAYBE_BLANK if empty_unsure else None
+        return Observed(key, Number(None, 1.0, blank=True, note="blank"), row.origin, "", seen)
     c = slot.cell
     conf = c.confidence * (_GUESSED_COLUMN_FACTOR if slot.guessed else 1.0)
     number = parse_number(c.text, conf, signed=key.col in SIGNED_COLS)
@@ -124,12 +131,18 @@ def match_tables(
     warnings: list[str] = []
 
     def put_row(
-        table: str, spec_key: str, cols: Sequence[str], tr: TableRow, cands: list[list[Slot]]
+        table: str,
+        spec_key: str,
+        cols: Sequence[str],
+        tr: TableRow,
+        cands: list[list[Slot]],
+        orphans: bool = False,
     ) -> None:
+        unsure = orphans and not tr.values
         options = [
             {
                 CellKey(table, spec_key, c): _observe(
-                    CellKey(table, spec_key, c), s, tr.row, reader
+                    CellKey(table, spec_key, c), s, tr.row, reader, unsure
                 )
                 for c, s in zip(cols, cand, strict=True)
             }
@@ -145,6 +158,7 @@ def match_tables(
     app_table = sections.tables.get(APPLICATIONS, ())
 
     full = [r for r in app_rows if r in matched.values()]
+    app_orphans = _orphans(app_rows, full, APPLICATIONS, warnings)
 
     @cache
     def columns() -> Columns | None:
@@ -161,12 +175,14 @@ def match_tables(
         if tr is None:
             warnings.append(f"applications row not found: {spec.key}")
             continue
-        put_row(APPLICATIONS, spec.key, APP_COL_KEYS, tr, place(tr.values, 7, columns))
+        cands = place(tr.values, 7, columns)
+        put_row(APPLICATIONS, spec.key, APP_COL_KEYS, tr, cands, app_orphans)
 
     act_table = sections.tables.get(ACTIVE, ())
     act_rows = join_detached([split_row(r) for r in act_table])
     act_specs = ACTIVE_ROWS[ident.template]
     matched = align_rows(act_rows, act_specs, cfg.match_threshold)
+    act_orphans = _orphans(act_rows, list(matched.values()), ACTIVE, warnings)
     for spec in act_specs:
         tr = matched.get(spec.key)
         if tr is None:
@@ -174,7 +190,7 @@ def match_tables(
             continue
         n = len(spec.cols)
         act_columns = partial(_active_columns, act_table, tr.row, n)
-        put_row(ACTIVE, spec.key, spec.cols, tr, place(tr.values, n, act_columns))
+        put_row(ACTIVE, spec.key, spec.cols, tr, place(tr.values, n, act_columns), act_orphans)
 
     review_table = sections.tables.get(REVIEW, ())
     review = _review_values(review_table)
@@ -191,6 +207,20 @@ def match_tables(
         put_row(REVIEW, REVIEW_ROW, REVIEW_COLS, TableRow("", tuple(values), row), cands)
     frozen_alts = {k: tuple(MappingProxyType(o) for o in v) for k, v in alts.items()}
     return Matched(MappingProxyType(cells), MappingProxyType(frozen_alts), tuple(warnings))
+
+
+def _orphans(
+    rows: Sequence[TableRow], matched: Sequence[TableRow], table: str, warnings: list[str]
+) -> bool:
+    """Whether rows holding values matched no canonical row (said in a warning).
+
+    A lone number without a label is a page number, not a row's values.
+    """
+    left = [r for r in rows if (r.filled > 1 or (r.filled and r.label)) and r not in matched]
+    for r in left:
+        line = "".join(c.text for c in r.row.cells)[:40]
+        warnings.append(f"{table}: values matched to no row: {line}")
+    return bool(left)
 
 
 def _review_values(rows: Sequence[Row]) -> tuple[list[CellText], Row] | None:
