@@ -249,6 +249,9 @@ class Case:
         head += f"{', zeros blank' if s.blank_zeros else ''}{', ruled' if s.ruled else ''}"
         return "\n  ".join([f"Case({head}):", *self.notes])
 
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(repr(self))  # Hypothesis prints this, not every field, in a falsifying example
+
 
 def run(case: Case) -> list[Cell]:
     """match + reconcile, chained as pipeline/run.py does."""
@@ -293,6 +296,14 @@ def _targets(
     ]
 
 
+def _pick(draw: Draw, case: Case, targets: list[tuple[str, int]], fault: str) -> tuple[str, int]:
+    """A target of the fault; (\"\", -1) when the filing has none (e.g. all zeros as blanks)."""
+    if not targets:
+        case.notes.append(f"{fault}: nothing to hurt")
+        return "", -1
+    return draw(st.sampled_from(targets))  # type: ignore[no-any-return]
+
+
 def _name(table: str, line: Line) -> str:
     return f"{table}.{line.key}"
 
@@ -314,9 +325,10 @@ def _misread(draw: Draw, text: str) -> str:
 
 def lost_cell(draw: Draw, case: Case) -> None:
     """A value cell the reader did not see: anywhere in the row, or the row's first cells."""
-    t, i = draw(
-        st.sampled_from(_targets(case, (ACTIVE, APPLICATIONS, REVIEW), lambda x: bool(x.values)))
-    )
+    targets = _targets(case, (ACTIVE, APPLICATIONS, REVIEW), lambda x: bool(x.values))
+    t, i = _pick(draw, case, targets, "lost")
+    if i < 0:
+        return
     line = case.tables[t][i]
     vals = list(line.values)
     if draw(st.booleans()):
@@ -332,7 +344,10 @@ def lost_cell(draw: Draw, case: Case) -> None:
 
 
 def _misread_cell(draw: Draw, case: Case, tables: tuple[str, ...], conf: float, kind: str) -> None:
-    t, i = draw(st.sampled_from(_targets(case, tables, lambda x: any(p.text for p in x.values))))
+    targets = _targets(case, tables, lambda x: any(p.text for p in x.values))
+    t, i = _pick(draw, case, targets, kind)
+    if i < 0:
+        return
     line = case.tables[t][i]
     vals = list(line.values)
     j = draw(st.sampled_from([j for j, p in enumerate(vals) if p.text]))
@@ -391,7 +406,9 @@ def shifted_row(draw: Draw, case: Case) -> None:
     identities) or table 四 (one per group) a shift can look like a correct reading.
     """
     targets = _targets(case, (APPLICATIONS,), lambda x: bool(x.values))
-    t, i = draw(st.sampled_from(targets))
+    t, i = _pick(draw, case, targets, "shifted")
+    if i < 0:
+        return
     lines = case.tables[t]
     line = lines[i]
     vals = list(line.values)

@@ -68,9 +68,13 @@ def test_no_mix_of_faults_makes_a_silent_error(data: st.DataObject) -> None:
 def readings(slots: list[str], n: int) -> list[list[str | None]]:
     """Every way ``slots`` (no boxes) may sit under ``n`` columns, one cell off.
 
-    One slot too many: any one of them is the stray. One too few: a cell was lost anywhere
-    (None, its value unknown). Trailing empty slots are dropped first, as filings print them.
+    All ``n`` numbers there: they are the reading. One slot too many: any one is the stray.
+    One too few: a cell was lost anywhere (None, its value unknown).
+    Trailing empty slots are dropped first, as filings print them.
     """
+    filled = [x for x in slots if not is_blank(x)]
+    if len(filled) == n:  # every column has its number: the empty slots are strays
+        return [filled]
     s = list(slots)
     while len(s) > n and is_blank(s[-1]):
         s.pop()
