@@ -41,10 +41,15 @@ def assert_promise(case: Case) -> None:
 @PROMISE
 @given(cases())
 def test_a_clean_reading_is_the_truth(case: Case) -> None:
-    """No fault: the generator prints what the readers read; all ok where cells are printed."""
+    """No fault: the generator prints what the readers read; all ok where cells are printed.
+
+    Not in a text extraction that prints 0 as blank: there an empty field may be a lost cell,
+    so a blank that no identity confirms (all of table 二) is rightly sent to review.
+    """
     cells = run(case)
     assert not silent_errors(case, cells)
-    if case.style.ruled:
+    st = case.style
+    if st.ruled and not (st.kind == ReaderKind.TEXT and st.blank_zeros):
         assert [c for c in cells if c.status != Status.OK] == []
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import combinations
 
 from pipeline.model.numbers import is_blank, looks_numeric
 from pipeline.model.records import CellText, Row
@@ -78,13 +79,18 @@ def place(
     More than one candidate means the row has extra cells and the choice is left to
     the identities. ``columns`` may be a function, called only for a row that needs them
     (most filings fill every cell, and finding the columns costs more than placing).
+    Empty cells past ``n`` at a row's end are an extraction's padding, at its start the
+    label's merged columns (text extractions print both); an extra one between values
+    is a stray whose place only the identities can tell.
     """
     filled = [v for v in values if not is_blank(v.text)]
     if len(filled) == n:
         return [[Slot(v) for v in filled]]
     slots = list(values)
-    while len(slots) > n and is_blank(slots[-1].text):  # extra empty trailing columns
+    while len(slots) > n and is_blank(slots[-1].text):  # padding
         slots.pop()
+    while len(slots) > n and is_blank(slots[0].text):  # the label's empty columns
+        slots.pop(0)
     if len(slots) == n:
         return [[Slot(v) for v in slots]]
     if callable(columns) and all(v.origin.bbox for v in filled):
@@ -103,7 +109,24 @@ def place(
     if len(filled) > n:
         cands = [[Slot(v) for v in filled[k : k + n]] for k in range(len(filled) - n + 1)]
         return cands
-    return [[Slot(v) for v in slots[-n:]]]
+    return _without_strays(slots, n)
+
+
+_MAX_STRAYS = 2
+
+
+def _without_strays(slots: Sequence[CellText], n: int) -> list[list[Slot]]:
+    """A row with more cells than columns and no geometry: every way of leaving out the
+    extra ones (blank or not: a stray may be either) is a candidate; the identities pick,
+    and where they cannot, no placement is firm. Past a few strays, all are guesses."""
+    extra = len(slots) - n
+    if extra > _MAX_STRAYS:
+        return [[Slot(v, guessed=True) for v in slots[-n:]]]
+    seen: dict[tuple[str, ...], list[Slot]] = {}
+    for drop in combinations(range(len(slots)), extra):
+        kept = [v for i, v in enumerate(slots) if i not in drop]
+        seen.setdefault(tuple(v.text for v in kept), [Slot(v) for v in kept])
+    return list(seen.values())
 
 
 def center(c: CellText) -> float:

@@ -190,7 +190,8 @@ def match_tables(
             continue
         n = len(spec.cols)
         act_columns = partial(_active_columns, act_table, tr.row, n)
-        put_row(ACTIVE, spec.key, spec.cols, tr, place(tr.values, n, act_columns), act_orphans)
+        cands = place(tr.values, n, act_columns)
+        put_row(ACTIVE, spec.key, spec.cols, tr, cands, act_orphans)
 
     review_table = sections.tables.get(REVIEW, ())
     review = _review_values(review_table)

@@ -102,10 +102,13 @@ def _choose(
             fitting.append(o)
     if len(fitting) == 1:
         return fitting[0]
-    # no single placement fits: keep the first, but as reads too weak to stand
+    # no single placement fits: keep the first, but where the placements disagree, as
+    # reads too weak to stand (a cell every placement reads alike stands as read)
     weak = cfg.unreadable_confidence - 0.01
     return {
-        k: Observed(
+        k: v
+        if all(_same_read(v, o[k]) for o in options[1:])
+        else Observed(
             k,
             Number(v.number.value, weak, note="cells do not line up with the columns"),
             v.origin,
@@ -113,6 +116,10 @@ def _choose(
         )
         for k, v in options[0].items()
     }
+
+
+def _same_read(a: Observed, b: Observed) -> bool:
+    return (a.number.value, a.number.blank) == (b.number.value, b.number.blank)
 
 
 def _values_equal(a: Mapping[CellKey, Observed], b: Mapping[CellKey, Observed]) -> bool:
@@ -155,9 +162,9 @@ def _reconcile(
 
     # 2. free cells: the open ones, and the non-firm cells of identities that fail as read
     free: set[CellKey] = {k for k in keys if start[k] is None}
-    for r in rules:
-        if _holds(r, start) is False:
-            free |= {k for k in r.cells if k in kinds and kinds[k] != _Kind.FIRM}
+    broken = [r for r in rules if _holds(r, start) is False]
+    for r in broken:
+        free |= {k for k in r.cells if k in kinds and kinds[k] != _Kind.FIRM}
     values: dict[CellKey, Value | None] = {k: (None if k in free else start[k]) for k in keys}
 
     # 3. propagate: an identity with one free cell left determines it
@@ -183,6 +190,11 @@ def _reconcile(
     else:
         suggestions = _suggest(failing, values)
         for r in failing:
+            for k in r.cells:
+                in_failing.setdefault(k, r)
+    for r in broken:
+        if _holds(r, values) is None:
+            # it failed as read and nothing settled it: any of its reads may be the wrong one
             for k in r.cells:
                 in_failing.setdefault(k, r)
 
