@@ -6,7 +6,7 @@ with their numbers parsed, before reconciliation.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from pipeline.model.config import Settings
@@ -14,6 +14,7 @@ from pipeline.model.numbers import is_blank, parse_number
 from pipeline.model.records import (
     CellKey,
     CellText,
+    Decision,
     Evidence,
     Identification,
     Number,
@@ -23,9 +24,12 @@ from pipeline.model.records import (
 )
 from pipeline.model.taxonomy import (
     ACTIVE,
+    ACTIVE_HEADER_2019,
+    ACTIVE_HEADER_2021,
     ACTIVE_ROWS,
     APP_COL_KEYS,
     APPLICANT_COLS,
+    APPLICATION_ROWS,
     APPLICATIONS,
     REVIEW,
     REVIEW_COLS,
@@ -34,14 +38,27 @@ from pipeline.model.taxonomy import (
     application_rows,
 )
 from pipeline.recover.columns import Slot, center, column_centers, header_centers, place
+from pipeline.recover.confidence import Placement, compose
 from pipeline.recover.identify import Sections, norm
-from pipeline.recover.rows import TableRow, align_rows, join_detached, split_row
-
-# a value whose column is only guessed is no better than unreadable: a consistent shift
-# of every row would satisfy all the identities, so they cannot vouch for it
-_GUESSED_COLUMN_FACTOR = 0.45
+from pipeline.recover.rows import Aligned, TableRow, align_scored, join_detached, split_row
 
 _APP_HEADS = tuple(norm(label)[:2] for _, label in APPLICANT_COLS)
+# words of a table's header line that no row label holds (a header line may match a row:
+# its 总计 looks like （七）总计)
+_HEADER_WORDS = {
+    APPLICATIONS: (
+        *(norm(label) for _, label in APPLICANT_COLS[:-2]),
+        "申请人情况",
+        "法人或其他组织",
+        "勾稽关系",
+    ),
+    ACTIVE: ("信息内容", *ACTIVE_HEADER_2021, *ACTIVE_HEADER_2019),
+}
+_FIRM = Placement()
+# the rows of table 三 that only one layout has: they hang on how the layout was told
+_LAYOUT_ROWS = frozenset(
+    s.key for specs in APPLICATION_ROWS.values() for s in specs
+) - frozenset.intersection(*(frozenset(s.key for s in v) for v in APPLICATION_ROWS.values()))
 
 
 def _active_centers(rows: Sequence[Row], row: Row, n: int) -> list[float] | None:
@@ -57,16 +74,28 @@ def _active_centers(rows: Sequence[Row], row: Row, n: int) -> list[float] | None
     return None
 
 
-def _observe(key: CellKey, slot: Slot, row: Row, reader: ReaderKind) -> Observed:
-    """The cell as seen; what a blank means depends on the reader (:class:`Evidence`)."""
+def _placement(a: Aligned, decision: Decision | None) -> Placement:
+    return Placement(a.similarity, a.row.label != "" and a.header, decision=decision)
+
+
+def _observe(
+    key: CellKey, slot: Slot, row: Row, reader: ReaderKind, placed: Placement, cfg: Settings
+) -> Observed:
+    """The cell as seen; what a blank means depends on the reader (:class:`Evidence`).
+
+    Its confidence is composed from the read and the evidence of its placement
+    (:func:`pipeline.recover.confidence.compose`).
+    """
+    placed = replace(placed, guessed_column=slot.guessed)
     if slot.cell is None:
         if slot.lost or reader == ReaderKind.OCR:
             # nothing was read for it: unknown, not a printed blank (OCR can miss a cell;
             # a text layer cannot, so there an empty column is a blank)
             return Observed(key, Number(None, 0.0, note="no cell read for it"), row.origin)
-        return Observed(key, Number(None, 1.0, blank=True, note="blank"), row.origin, "")
+        blank = Number(None, compose(1.0, placed, cfg), blank=True, note="blank")
+        return Observed(key, blank, row.origin, "")
     c = slot.cell
-    conf = c.confidence * (_GUESSED_COLUMN_FACTOR if slot.guessed else 1.0)
+    conf = compose(c.confidence, placed, cfg)
     number = parse_number(c.text, conf, signed=key.col in SIGNED_COLS)
     if slot.guessed:
         number = Number(number.value, number.confidence, number.blank, "column guessed by count")
@@ -98,12 +127,17 @@ def match_tables(
     warnings: list[str] = []
 
     def put_row(
-        table: str, spec_key: str, cols: Sequence[str], tr: TableRow, cands: list[list[Slot]]
+        table: str,
+        spec_key: str,
+        cols: Sequence[str],
+        tr: TableRow,
+        cands: list[list[Slot]],
+        placed: Placement = _FIRM,
     ) -> None:
         options = [
             {
                 CellKey(table, spec_key, c): _observe(
-                    CellKey(table, spec_key, c), s, tr.row, reader
+                    CellKey(table, spec_key, c), s, tr.row, reader, placed, cfg
                 )
                 for c, s in zip(cols, cand, strict=True)
             }
@@ -115,29 +149,41 @@ def match_tables(
 
     app_rows = join_detached([split_row(r) for r in sections.tables.get(APPLICATIONS, ())])
     specs = application_rows(ident.applications_layout)
-    matched = align_rows(app_rows, specs, cfg.match_threshold)
+    matched = align_scored(app_rows, specs, cfg.match_threshold, _HEADER_WORDS[APPLICATIONS])
+    data_rows = [a.row for a in matched.values() if not a.header]
     centers = column_centers(
-        [r for r in app_rows if r in matched.values()], len(APP_COL_KEYS)
+        [r for r in app_rows if r in data_rows], len(APP_COL_KEYS)
     ) or header_centers(sections.tables.get(APPLICATIONS, ()), _APP_HEADS)
     for spec in specs:
-        tr = matched.get(spec.key)
-        if tr is None:
+        a = matched.get(spec.key)
+        if a is None:
             warnings.append(f"applications row not found: {spec.key}")
             continue
-        put_row(APPLICATIONS, spec.key, APP_COL_KEYS, tr, place(tr.values, 7, centers))
+        placed = _placement(a, ident.layout_by if spec.key in _LAYOUT_ROWS else None)
+        warnings += _doubts(APPLICATIONS, spec.key, placed, cfg)
+        tr = a.row
+        put_row(APPLICATIONS, spec.key, APP_COL_KEYS, tr, place(tr.values, 7, centers), placed)
 
     act_rows = join_detached([split_row(r) for r in sections.tables.get(ACTIVE, ())])
     act_specs = ACTIVE_ROWS[ident.template]
-    matched = align_rows(act_rows, act_specs, cfg.match_threshold)
+    matched = align_scored(act_rows, act_specs, cfg.match_threshold, _HEADER_WORDS[ACTIVE])
     for spec in act_specs:
-        tr = matched.get(spec.key)
-        if tr is None:
+        a = matched.get(spec.key)
+        if a is None:
             warnings.append(f"active_disclosure row not found: {spec.key}")
             continue
-        n = len(spec.cols)
+        placed = _placement(a, ident.template_by)
+        warnings += _doubts(ACTIVE, spec.key, placed, cfg)
+        tr, n = a.row, len(spec.cols)
         centers = _active_centers(sections.tables.get(ACTIVE, ()), tr.row, n)
-        put_row(ACTIVE, spec.key, spec.cols, tr, place(tr.values, n, centers))
+        put_row(ACTIVE, spec.key, spec.cols, tr, place(tr.values, n, centers), placed)
 
+    if ident.template_by == Decision.FALLBACK:
+        warnings.insert(0, f"template not told by the filing: assumed {ident.template}")
+    if ident.layout_by == Decision.FALLBACK:
+        warnings.insert(
+            0, f"applications layout not told by the filing: assumed {ident.applications_layout}"
+        )
     review = _review_values(sections.tables.get(REVIEW, ()))
     if review is None:
         warnings.append("review_litigation values not found")
@@ -147,6 +193,15 @@ def match_tables(
         put_row(REVIEW, REVIEW_ROW, REVIEW_COLS, TableRow("", tuple(values), row), cands)
     frozen_alts = {k: tuple(MappingProxyType(o) for o in v) for k, v in alts.items()}
     return Matched(MappingProxyType(cells), MappingProxyType(frozen_alts), tuple(warnings))
+
+
+def _doubts(table: str, key: str, placed: Placement, cfg: Settings) -> list[str]:
+    """The warnings for a row matched on evidence too weak to stand alone."""
+    if placed.header:
+        return [f"{table} row matched on a header line: {key}"]
+    if placed.similarity < cfg.firm_match:
+        return [f"{table} row matched weakly: {key}"]
+    return []
 
 
 def _review_values(rows: Sequence[Row]) -> tuple[list[CellText], Row] | None:
