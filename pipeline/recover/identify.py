@@ -138,7 +138,7 @@ _ITEMS: dict[str, tuple[tuple[str, ...], ...]] = {
 _VALUES_ITEM = ("<values>",)  # table 四's row of numbers: it has no labels
 _WINDOW = {ACTIVE: 24, APPLICATIONS: 40, REVIEW: 10}  # rows a table spans, with room
 _MIN_SCORE = 6  # e.g. three items seen in table rows: less is a mention, not a table
-_TITLE_BACK = 4  # rows between a table's title and its first header row
+_TITLE_BACK = 6  # rows without a header word between a table's title and its header
 _PROSE, _LINE, _TABLE_ROW = 0, 1, 2  # what a row looks like: the weight of its items
 
 
@@ -172,8 +172,9 @@ def _structural_start(
     Each row that holds an item of the table starts a window of the rows below (ended
     early by two sentences of prose in a row); its score is the summed weight of the
     distinct items in the window. The anchor is the last start with the best score —
-    the first header row, not a line of narrative a few rows above it — and the table
-    starts at its title when one stands just above the anchor.
+    the first header row, not a line of narrative a few rows above it. The table starts
+    at its title when one stands just above the anchor, else at the first of the header
+    rows above it (whose words may be garbled, or shared with later rows).
     """
     found = [
         _found(table, rows[i], texts[i], shapes[i]) if i >= lo else {} for i in range(len(rows))
@@ -195,12 +196,15 @@ def _structural_start(
             best, anchor = score, i
     if anchor is None or best < _MIN_SCORE:
         return None
-    for k in range(anchor, max(lo, anchor - _TITLE_BACK) - 1, -1):
-        if _is_title(texts[k]) and _TITLES[table].search(texts[k]):
+    start = anchor
+    for k in range(anchor, lo - 1, -1):
+        if shapes[k] == _LINE and _TITLES[table].search(texts[k]):
             return k
-        if k < anchor and shapes[k] == _PROSE:
+        if shapes[k] == _PROSE or start - k > _TITLE_BACK:
             break
-    return anchor
+        if found[k] or _HEADERS[table].search(texts[k]):
+            start = k  # a header row above the anchor, its words garbled or shared
+    return start
 
 
 def identify(sections: Sections, all_rows: tuple[Row, ...]) -> Identification:
