@@ -71,6 +71,11 @@ def _is_title(text: str) -> bool:
 
 
 def split_sections(rows: tuple[Row, ...]) -> Sections:
+    """The rows of each table, in the filing's order 二, 三, 四, and the prose before them.
+
+    Each table by its structure (:func:`_structural_start`); where too little of it is
+    seen (a table lost to a damaged page), by its first title, then by its header words.
+    """
     texts = [norm(r.text) for r in rows]
     shapes = [_shape(r, t) for r, t in zip(rows, texts, strict=True)]
     starts: dict[str, int] = {}

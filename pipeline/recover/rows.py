@@ -113,9 +113,9 @@ def align_scored(
 ) -> dict[str, Aligned]:
     """:func:`align_rows`, each match with its similarity and whether it is a header line.
 
-    A row whose label holds two of ``headers`` (the table's column titles) is a header
-    line: it may still match (a header cell 总计 looks like the row （七）总计), but the
-    match says nothing of a row of data, and the caller must not trust its cells.
+    A row whose label holds one of ``headers`` (the table's column titles, which no row
+    label holds) is a header line: it may still match (its cell 总计 looks like the row
+    （七）总计), but the match says nothing of a row of data: its cells are not to be trusted.
     """
     n, m = len(rows), len(specs)
     raw = [[similarity(r.label, s) for s in specs] for r in rows]
@@ -140,7 +140,7 @@ def align_scored(
         how = move[i][j]
         if how == 3:
             r = rows[i - 1]
-            header = sum(h in r.label for h in headers) >= 2
+            header = any(h in r.label for h in headers)
             out[specs[j - 1].key] = Aligned(r, raw[i - 1][j - 1], header)
             i, j = i - 1, j - 1
         elif how == 1:
