@@ -140,6 +140,13 @@ _ITEMS: dict[str, tuple[tuple[str, ...], ...]] = {
         (("直接起诉",), ("复议后起诉",), ("行政复议",), ("行政诉讼",)),
     ),
 }
+# each table's phrases as one pattern (a lookahead, so overlapping phrases all count),
+# and the item each phrase stands for: one scan of a row finds all its items
+_PHRASES = {
+    t: re.compile("(?=(" + "|".join(re.escape(p) for i in items for p in i) + "))")
+    for t, items in _ITEMS.items()
+}
+_ITEM_OF = {t: {p: i for i in items for p in i} for t, items in _ITEMS.items()}
 _VALUES_ITEM = ("<values>",)  # table 四's row of numbers: it has no labels
 _WINDOW = {ACTIVE: 24, APPLICATIONS: 40, REVIEW: 10}  # rows a table spans, with room
 _MIN_SCORE = 6  # e.g. three items seen in table rows: less is a mention, not a table
@@ -161,7 +168,7 @@ def _found(table: str, row: Row, text: str, shape: int) -> dict[tuple[str, ...],
     """The items of ``table`` that one row holds, each with the row's weight."""
     if shape == _PROSE:
         return {}
-    got = {item: shape for item in _ITEMS[table] if any(p in text for p in item)}
+    got = {_ITEM_OF[table][m.group(1)]: shape for m in _PHRASES[table].finditer(text)}
     if table == REVIEW and shape == _TABLE_ROW:
         nums = [c.text for c in row.cells if not is_blank(c.text)]
         if len(nums) >= 4 and all(looks_numeric(t) for t in nums):
