@@ -29,6 +29,16 @@ class Settings:
     # a second reader of born-digital tables whose disagreements go to review: None or
     # "camelot" (needs the extra: pip install gongkai[camelot])
     second_opinion: str | None = None
+    # a row matched at or above this similarity is firm evidence; between match_threshold
+    # and it the match may be the wrong row, so its cells are doubtful (docs/contract.md)
+    firm_match: float = 0.8
+    # the factor on a cell's confidence where the evidence under it is not firm (a weakly
+    # matched row, a template or layout decided by fallback): a clean read becomes doubtful,
+    # so it stands only where the identities confirm it
+    doubtful_factor: float = 0.8
+    # the factor where the evidence is worth nothing on its own (a row matched on a header
+    # line, a column guessed by count): a clean read becomes weak, for the identities to fill
+    weak_factor: float = 0.45
 
     def __post_init__(self) -> None:
         if self.second_opinion not in SECOND_OPINIONS:
@@ -37,6 +47,17 @@ class Settings:
             )
         if not 0.0 < self.match_threshold < 1.0:
             raise InvalidSettings(f"match_threshold must be in (0, 1): {self.match_threshold}")
+        if not self.match_threshold <= self.firm_match <= 1.0:
+            raise InvalidSettings(f"need match_threshold <= firm_match <= 1, got {self.firm_match}")
+        if not 0.0 < self.weak_factor < self.unreadable_confidence:
+            raise InvalidSettings(
+                f"weak_factor must be in (0, unreadable_confidence): {self.weak_factor}"
+            )
+        if not self.unreadable_confidence <= self.doubtful_factor < self.firm_confidence:
+            raise InvalidSettings(
+                "doubtful_factor must be in [unreadable_confidence, firm_confidence): "
+                f"{self.doubtful_factor}"
+            )
         if not 0.0 < self.unreadable_confidence < self.firm_confidence <= 1.0:
             raise InvalidSettings(
                 "need 0 < unreadable_confidence < firm_confidence <= 1, got "

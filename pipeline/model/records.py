@@ -195,12 +195,27 @@ class Check:
     detail: str | None = None
 
 
+class Decision(StrEnum):
+    """What told the template or the layout: how far the cells that hang on it are trusted.
+
+    Only ``FALLBACK`` is weak (nothing in the filing told it): the cells it decides are
+    doubtful (pipeline/recover/confidence.py) and the document carries a warning.
+    """
+
+    HEADERS = "headers"  # table 二's column headers (the template)
+    ROWS = "rows"  # the rows of table 三's （六）其他处理 (the layout; the template: 2021 only)
+    YEAR = "year"  # the year reported on (the template: the 2021 template from 2021 on)
+    FALLBACK = "fallback"  # nothing told it: the default
+
+
 @dataclass(frozen=True)
 class Identification:
     template: Template
     applications_layout: Layout
     organ: str | None
     year: int | None
+    template_by: Decision = Decision.HEADERS
+    layout_by: Decision = Decision.ROWS
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ with their numbers parsed, before reconciliation.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, partial
 from types import MappingProxyType
 
@@ -15,6 +15,7 @@ from pipeline.model.numbers import is_blank, looks_numeric, parse_number
 from pipeline.model.records import (
     CellKey,
     CellText,
+    Decision,
     Evidence,
     Identification,
     Number,
@@ -24,9 +25,12 @@ from pipeline.model.records import (
 )
 from pipeline.model.taxonomy import (
     ACTIVE,
+    ACTIVE_HEADER_2019,
+    ACTIVE_HEADER_2021,
     ACTIVE_ROWS,
     APP_COL_KEYS,
     APPLICANT_COLS,
+    APPLICATION_ROWS,
     APPLICATIONS,
     REVIEW,
     REVIEW_COLS,
@@ -42,14 +46,27 @@ from pipeline.recover.columns import (
     place,
     table_columns,
 )
+from pipeline.recover.confidence import Placement, compose
 from pipeline.recover.identify import Sections, norm
-from pipeline.recover.rows import TableRow, align_rows, join_detached, split_row
-
-# a value whose column is only guessed is no better than unreadable: a consistent shift
-# of every row would satisfy all the identities, so they cannot vouch for it
-_GUESSED_COLUMN_FACTOR = 0.45
+from pipeline.recover.rows import Aligned, TableRow, align_scored, join_detached, split_row
 
 _APP_HEADS = tuple(norm(label)[:2] for _, label in APPLICANT_COLS)
+# words of a table's header line that no row label holds (a header line may match a row:
+# its 总计 looks like （七）总计)
+_HEADER_WORDS = {
+    APPLICATIONS: (
+        *(norm(label) for _, label in APPLICANT_COLS[:-2]),
+        "申请人情况",
+        "法人或其他组织",
+        "勾稽关系",
+    ),
+    ACTIVE: ("信息内容", *ACTIVE_HEADER_2021, *ACTIVE_HEADER_2019),
+}
+_FIRM = Placement()
+# the rows of table 三 that only one layout has: they hang on how the layout was told
+_LAYOUT_ROWS = frozenset(
+    s.key for specs in APPLICATION_ROWS.values() for s in specs
+) - frozenset.intersection(*(frozenset(s.key for s in v) for v in APPLICATION_ROWS.values()))
 
 
 def _has_number(row: Row) -> bool:
@@ -81,23 +98,37 @@ def _active_columns(rows: Sequence[Row], row: Row, n: int) -> Columns | None:
     return table_columns(block, n, label_right)
 
 
+def _placement(a: Aligned, decision: Decision | None) -> Placement:
+    return Placement(a.similarity, a.row.label != "" and a.header, decision=decision)
+
+
 def _observe(
-    key: CellKey, slot: Slot, row: Row, reader: ReaderKind, empty_unsure: bool = False
+    key: CellKey,
+    slot: Slot,
+    row: Row,
+    reader: ReaderKind,
+    placed: Placement,
+    cfg: Settings,
+    empty_unsure: bool = False,
 ) -> Observed:
     """The cell as seen; what a blank means depends on the reader (:class:`Evidence`).
 
-    ``empty_unsure``: the row holds no value at all while values of the table were left
-    over, matched to no row; its numbers may be among them, so its blanks are not sure.
+    Its confidence is composed from the read and the evidence of its placement
+    (:func:`pipeline.recover.confidence.compose`). ``empty_unsure``: the row holds no value
+    at all while values of the table were left over, matched to no row; its numbers may be
+    among them, so its blanks are not sure.
     """
+    placed = replace(placed, guessed_column=slot.guessed)
     if slot.cell is None:
         if slot.lost or reader == ReaderKind.OCR:
             # nothing was read for it: unknown, not a printed blank (OCR can miss a cell;
             # a text layer cannot, so there an empty column is a blank)
             return Observed(key, Number(None, 0.0, note="no cell read for it"), row.origin)
+        blank = Number(None, compose(1.0, placed, cfg), blank=True, note="blank")
         seen = Evidence.MAYBE_BLANK if empty_unsure else None
-        return Observed(key, Number(None, 1.0, blank=True, note="blank"), row.origin, "", seen)
+        return Observed(key, blank, row.origin, "", seen)
     c = slot.cell
-    conf = c.confidence * (_GUESSED_COLUMN_FACTOR if slot.guessed else 1.0)
+    conf = compose(c.confidence, placed, cfg)
     number = parse_number(c.text, conf, signed=key.col in SIGNED_COLS)
     if slot.guessed:
         number = Number(number.value, number.confidence, number.blank, "column guessed by count")
@@ -136,13 +167,14 @@ def match_tables(
         cols: Sequence[str],
         tr: TableRow,
         cands: list[list[Slot]],
+        placed: Placement = _FIRM,
         orphans: bool = False,
     ) -> None:
         unsure = orphans and not tr.values
         options = [
             {
                 CellKey(table, spec_key, c): _observe(
-                    CellKey(table, spec_key, c), s, tr.row, reader, unsure
+                    CellKey(table, spec_key, c), s, tr.row, reader, placed, cfg, unsure
                 )
                 for c, s in zip(cols, cand, strict=True)
             }
@@ -154,11 +186,11 @@ def match_tables(
 
     app_rows = join_detached([split_row(r) for r in sections.tables.get(APPLICATIONS, ())])
     specs = application_rows(ident.applications_layout)
-    matched = align_rows(app_rows, specs, cfg.match_threshold)
+    matched = align_scored(app_rows, specs, cfg.match_threshold, _HEADER_WORDS[APPLICATIONS])
     app_table = sections.tables.get(APPLICATIONS, ())
-
-    full = [r for r in app_rows if r in matched.values()]
-    app_orphans = _orphans(app_rows, full, APPLICATIONS, warnings)
+    data_rows = [a.row for a in matched.values() if not a.header]
+    full = [r for r in app_rows if r in data_rows]
+    app_orphans = _orphans(app_rows, [a.row for a in matched.values()], APPLICATIONS, warnings)
 
     @cache
     def columns() -> Columns | None:
@@ -171,28 +203,39 @@ def match_tables(
         return found
 
     for spec in specs:
-        tr = matched.get(spec.key)
-        if tr is None:
+        a = matched.get(spec.key)
+        if a is None:
             warnings.append(f"applications row not found: {spec.key}")
             continue
+        placed = _placement(a, ident.layout_by if spec.key in _LAYOUT_ROWS else None)
+        warnings += _doubts(APPLICATIONS, spec.key, placed, cfg)
+        tr = a.row
         cands = place(tr.values, 7, columns)
-        put_row(APPLICATIONS, spec.key, APP_COL_KEYS, tr, cands, app_orphans)
+        put_row(APPLICATIONS, spec.key, APP_COL_KEYS, tr, cands, placed, app_orphans)
 
     act_table = sections.tables.get(ACTIVE, ())
     act_rows = join_detached([split_row(r) for r in act_table])
     act_specs = ACTIVE_ROWS[ident.template]
-    matched = align_rows(act_rows, act_specs, cfg.match_threshold)
-    act_orphans = _orphans(act_rows, list(matched.values()), ACTIVE, warnings)
+    matched = align_scored(act_rows, act_specs, cfg.match_threshold, _HEADER_WORDS[ACTIVE])
+    act_orphans = _orphans(act_rows, [a.row for a in matched.values()], ACTIVE, warnings)
     for spec in act_specs:
-        tr = matched.get(spec.key)
-        if tr is None:
+        a = matched.get(spec.key)
+        if a is None:
             warnings.append(f"active_disclosure row not found: {spec.key}")
             continue
-        n = len(spec.cols)
+        placed = _placement(a, ident.template_by)
+        warnings += _doubts(ACTIVE, spec.key, placed, cfg)
+        tr, n = a.row, len(spec.cols)
         act_columns = partial(_active_columns, act_table, tr.row, n)
         cands = place(tr.values, n, act_columns)
-        put_row(ACTIVE, spec.key, spec.cols, tr, cands, act_orphans)
+        put_row(ACTIVE, spec.key, spec.cols, tr, cands, placed, act_orphans)
 
+    if ident.template_by == Decision.FALLBACK:
+        warnings.insert(0, f"template not told by the filing: assumed {ident.template}")
+    if ident.layout_by == Decision.FALLBACK:
+        warnings.insert(
+            0, f"applications layout not told by the filing: assumed {ident.applications_layout}"
+        )
     review_table = sections.tables.get(REVIEW, ())
     review = _review_values(review_table)
     review_columns = cache(partial(table_columns, review_table, len(REVIEW_COLS)))
@@ -222,6 +265,15 @@ def _orphans(
         line = "".join(c.text for c in r.row.cells)[:40]
         warnings.append(f"{table}: values matched to no row: {line}")
     return bool(left)
+
+
+def _doubts(table: str, key: str, placed: Placement, cfg: Settings) -> list[str]:
+    """The warnings for a row matched on evidence too weak to stand alone."""
+    if placed.header:
+        return [f"{table} row matched on a header line: {key}"]
+    if placed.similarity < cfg.firm_match:
+        return [f"{table} row matched weakly: {key}"]
+    return []
 
 
 def _review_values(rows: Sequence[Row]) -> tuple[list[CellText], Row] | None:

@@ -87,14 +87,39 @@ def similarity(label: str, spec: RowSpec) -> float:
     return max(best, fuzz.ratio(norm(spec.label), label) / 100.0)
 
 
+@dataclass(frozen=True)
+class Aligned:
+    """A read row matched to a canonical row, with the evidence of the match."""
+
+    row: TableRow
+    similarity: float  # of its label to the canonical row's (0–1), as compared
+    header: bool  # the row holds the table's column headers: no row of data
+
+
 def align_rows(
     rows: Sequence[TableRow],
     specs: Sequence[RowSpec],
     threshold: float = Settings().match_threshold,
 ) -> dict[str, TableRow]:
     """Monotone alignment of read rows to canonical rows maximising summed similarity."""
+    return {k: a.row for k, a in align_scored(rows, specs, threshold).items()}
+
+
+def align_scored(
+    rows: Sequence[TableRow],
+    specs: Sequence[RowSpec],
+    threshold: float = Settings().match_threshold,
+    headers: Sequence[str] = (),
+) -> dict[str, Aligned]:
+    """:func:`align_rows`, each match with its similarity and whether it is a header line.
+
+    A row whose label holds one of ``headers`` (the table's column titles, which no row
+    label holds) is a header line: it may still match (its cell 总计 looks like the row
+    （七）总计), but the match says nothing of a row of data: its cells are not to be trusted.
+    """
     n, m = len(rows), len(specs)
-    sims = [[similarity(r.label, s) for s in specs] for r in rows]
+    raw = [[similarity(r.label, s) for s in specs] for r in rows]
+    sims = [list(x) for x in raw]
     for i, r in enumerate(rows):
         if not r.values:
             sims[i] = [x - 0.3 for x in sims[i]]  # a row without value cells is a header
@@ -109,12 +134,14 @@ def align_rows(
             if s >= threshold and score[i - 1][j - 1] + s > best:
                 best, how = score[i - 1][j - 1] + s, 3
             score[i][j], move[i][j] = best, how
-    out: dict[str, TableRow] = {}
+    out: dict[str, Aligned] = {}
     i, j = n, m
     while i > 0 and j > 0:
         how = move[i][j]
         if how == 3:
-            out[specs[j - 1].key] = rows[i - 1]
+            r = rows[i - 1]
+            header = any(h in r.label for h in headers)
+            out[specs[j - 1].key] = Aligned(r, raw[i - 1][j - 1], header)
             i, j = i - 1, j - 1
         elif how == 1:
             i -= 1
