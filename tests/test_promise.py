@@ -75,7 +75,8 @@ def readings(slots: list[str], n: int) -> list[list[str | None]]:
 
     All ``n`` numbers there: they are the reading. One slot too many: any one is the stray.
     One too few: a cell was lost anywhere (None, its value unknown).
-    Trailing empty slots are dropped first, as filings print them.
+    Empty slots past ``n`` at the end (padding) and at the start (the label's merged
+    columns) are dropped first, as text extractions print them.
     """
     filled = [x for x in slots if not is_blank(x)]
     if len(filled) == n:  # every column has its number: the empty slots are strays
@@ -83,6 +84,8 @@ def readings(slots: list[str], n: int) -> list[list[str | None]]:
     s = list(slots)
     while len(s) > n and is_blank(s[-1]):
         s.pop()
+    while len(s) > n and is_blank(s[0]):
+        s.pop(0)
     if len(s) == n:
         return [list(s)]
     if len(s) == n + 1:
@@ -112,7 +115,7 @@ def count_cases(draw: Draw) -> tuple[Case, str, list[str]]:
         gone = vals.pop(j)
         case.notes.append(f"gap: {lines[i].key} value #{j} {gone.text!r} lost")
     else:
-        j = draw(st.integers(0, len(vals) - 1))  # inside the row, not trailing
+        j = draw(st.integers(1, len(vals) - 1))  # inside the row: not where padding goes
         vals.insert(j, Piece("", float(j)))
         case.notes.append(f"extra empty cell: {lines[i].key} at #{j}")
     lines[i] = lines[i].with_values(vals)

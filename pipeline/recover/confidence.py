@@ -23,6 +23,9 @@ class Placement:
     header: bool = False  # the row matched is the table's header line
     guessed_column: bool = False  # the column was guessed by counting, cells lost in the row
     decision: Decision | None = None  # how the template or layout it hangs on was told
+    # next to a row of a text extraction that shows no value at all: its values may have
+    # run into this row, and a whole row moved keeps every sum true
+    beside_empty: bool = False
 
 
 def compose(read: float, placed: Placement, cfg: Settings) -> float:
@@ -31,8 +34,9 @@ def compose(read: float, placed: Placement, cfg: Settings) -> float:
     - a row matched on a header line, or a column guessed by count: ``weak_factor`` (a
       consistent shift of every row satisfies the identities too, and a header's
       cells are no data), so the value is weak;
-    - a row matched below ``firm_match``, or a template/layout decided by
-      ``Decision.FALLBACK``: ``doubtful_factor`` each, so a clean read is doubtful.
+    - a row matched below ``firm_match``, a template/layout decided by
+      ``Decision.FALLBACK``, or a row beside one that shows nothing: ``doubtful_factor``
+      each, so a clean read is doubtful.
 
     Firm evidence leaves the read as it is.
     """
@@ -42,5 +46,7 @@ def compose(read: float, placed: Placement, cfg: Settings) -> float:
     if placed.similarity < cfg.firm_match:
         conf *= cfg.doubtful_factor
     if placed.decision == Decision.FALLBACK:
+        conf *= cfg.doubtful_factor
+    if placed.beside_empty:
         conf *= cfg.doubtful_factor
     return conf

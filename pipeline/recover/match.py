@@ -36,6 +36,7 @@ from pipeline.model.taxonomy import (
     REVIEW_COLS,
     REVIEW_ROW,
     SIGNED_COLS,
+    RowSpec,
     application_rows,
 )
 from pipeline.recover.columns import (
@@ -190,7 +191,9 @@ def match_tables(
     app_table = sections.tables.get(APPLICATIONS, ())
     data_rows = [a.row for a in matched.values() if not a.header]
     full = [r for r in app_rows if r in data_rows]
-    app_orphans = _orphans(app_rows, [a.row for a in matched.values()], APPLICATIONS, warnings)
+    app_orphans = _orphans(
+        app_rows, [a.row for a in matched.values()], APPLICATIONS, len(APP_COL_KEYS), warnings
+    )
 
     @cache
     def columns() -> Columns | None:
@@ -202,28 +205,36 @@ def match_tables(
             found = Columns.at(centers) if centers else None
         return found
 
+    beside = _beside_empty(specs, matched) if reader == ReaderKind.TEXT else set()
+    rows_placed = []
     for spec in specs:
         a = matched.get(spec.key)
         if a is None:
             warnings.append(f"applications row not found: {spec.key}")
             continue
         placed = _placement(a, ident.layout_by if spec.key in _LAYOUT_ROWS else None)
+        placed = replace(placed, beside_empty=spec.key in beside)
         warnings += _doubts(APPLICATIONS, spec.key, placed, cfg)
-        tr = a.row
-        cands = place(tr.values, 7, columns)
-        put_row(APPLICATIONS, spec.key, APP_COL_KEYS, tr, cands, placed, app_orphans)
+        rows_placed.append((spec.key, a.row, place(a.row.values, 7, columns), placed))
+    # a row whose values could not be placed (two in one column: rows run together) may
+    # hold another row's values, like values matched to no row
+    app_orphans = app_orphans or any(s.guessed for *_, c, _ in rows_placed for s in c[0])
+    for key, tr, cands, placed in rows_placed:
+        put_row(APPLICATIONS, key, APP_COL_KEYS, tr, cands, placed, app_orphans)
 
     act_table = sections.tables.get(ACTIVE, ())
     act_rows = join_detached([split_row(r) for r in act_table])
     act_specs = ACTIVE_ROWS[ident.template]
     matched = align_scored(act_rows, act_specs, cfg.match_threshold, _HEADER_WORDS[ACTIVE])
-    act_orphans = _orphans(act_rows, [a.row for a in matched.values()], ACTIVE, warnings)
+    widest = max(len(s.cols) for s in act_specs)
+    act_orphans = _orphans(act_rows, [a.row for a in matched.values()], ACTIVE, widest, warnings)
+    beside = _beside_empty(act_specs, matched) if reader == ReaderKind.TEXT else set()
     for spec in act_specs:
         a = matched.get(spec.key)
         if a is None:
             warnings.append(f"active_disclosure row not found: {spec.key}")
             continue
-        placed = _placement(a, ident.template_by)
+        placed = replace(_placement(a, ident.template_by), beside_empty=spec.key in beside)
         warnings += _doubts(ACTIVE, spec.key, placed, cfg)
         tr, n = a.row, len(spec.cols)
         act_columns = partial(_active_columns, act_table, tr.row, n)
@@ -253,10 +264,26 @@ def match_tables(
     return Matched(MappingProxyType(cells), MappingProxyType(frozen_alts), tuple(warnings))
 
 
+def _beside_empty(specs: Sequence[RowSpec], matched: Mapping[str, Aligned]) -> set[str]:
+    """The matched rows next to a matched row that shows no value field at all."""
+    keys = [s.key for s in specs if s.key in matched]
+    out: set[str] = set()
+    for i, k in enumerate(keys):
+        if not matched[k].row.values:
+            out.update(keys[max(i - 1, 0) : i] + keys[i + 1 : i + 2])
+    return out
+
+
 def _orphans(
-    rows: Sequence[TableRow], matched: Sequence[TableRow], table: str, warnings: list[str]
+    rows: Sequence[TableRow],
+    matched: Sequence[TableRow],
+    table: str,
+    n: int,
+    warnings: list[str],
 ) -> bool:
-    """Whether rows holding values matched no canonical row (said in a warning).
+    """Whether the table has values that may belong to a row showing none: rows of values
+    matched to no canonical row (said in a warning), or a row holding more values than the
+    table has columns (two rows' values run together).
 
     A lone number without a label is a page number, not a row's values.
     """
@@ -264,7 +291,8 @@ def _orphans(
     for r in left:
         line = "".join(c.text for c in r.row.cells)[:40]
         warnings.append(f"{table}: values matched to no row: {line}")
-    return bool(left)
+    # (an over-full row says nothing new: its placements are tried against the identities)
+    return bool(left) or any(r.filled > n for r in matched)
 
 
 def _doubts(table: str, key: str, placed: Placement, cfg: Settings) -> list[str]:
