@@ -152,12 +152,13 @@ _WINDOW = {ACTIVE: 24, APPLICATIONS: 40, REVIEW: 10}  # rows a table spans, with
 _MIN_SCORE = 6  # e.g. three items seen in table rows: less is a mention, not a table
 _TITLE_BACK = 6  # rows without a header word between a table's title and its header
 _PROSE, _LINE, _TABLE_ROW = 0, 1, 2  # what a row looks like: the weight of its items
+_NUMBER = re.compile(r"^\s*[增减+\-−－]?\s*\d[\d,，.．\s]*(?:元|万元|%|％)?\s*$")
 
 
 def _shape(row: Row, text: str) -> int:
     """A table row (several cells, or numbers) weighs most; a sentence of prose nothing."""
-    filled = [c.text for c in row.cells if not is_blank(c.text)]
-    if len(filled) >= 2 or any(looks_numeric(t) for t in filled):
+    filled = [c.text for c in row.cells if c.text.strip()]  # per row: kept cheap
+    if len(filled) >= 2 or any(_NUMBER.match(t) for t in filled):
         return _TABLE_ROW
     if len(text) > _TITLE_MAX or text.endswith(("。", "；", ";")):
         return _PROSE
