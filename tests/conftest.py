@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -80,3 +81,14 @@ def validated_output(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
     monkeypatch.setattr(export, "result_json", checked)
     yield
+
+
+def devset_score(out: Path) -> dict:
+    """Score a directory of outputs against the devset truth, as ../shared/tools/score.py."""
+    sys.path.insert(0, str(DEVSET.parent / "tools"))
+    try:
+        from score import score  # type: ignore[import-not-found]
+    finally:
+        sys.path.pop(0)
+    total, _ = score(out, DEVSET / "truth")
+    return total

@@ -6,7 +6,6 @@ Skipped where the devset is not beside the project (it is not part of the packag
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,21 +13,11 @@ import pytest
 from pipeline.run import process
 from pipeline.store.export import write_json
 
-from .conftest import DEVSET
+from .conftest import DEVSET, devset_score
 
 pytestmark = pytest.mark.skipif(
     not (DEVSET / "pdf").is_dir(), reason="no devset beside the project"
 )
-
-
-def _score(out: Path) -> dict:
-    sys.path.insert(0, str(DEVSET.parent / "tools"))
-    try:
-        from score import score  # type: ignore[import-not-found]
-    finally:
-        sys.path.pop(0)
-    total, _ = score(out, DEVSET / "truth")
-    return total
 
 
 @pytest.mark.parametrize(
@@ -53,7 +42,7 @@ def test_devset(
     assert pdfs
     for pdf in pdfs:
         write_json(process(pdf), tmp_path, pdf.name[: -len(".pdf")])
-    total = _score(tmp_path)
+    total = devset_score(tmp_path)
     assert total["silent_error_rate"] <= silent_rate, json.dumps(total)
     assert total["cell_accuracy"] >= accuracy, json.dumps(total)
     assert total["review_rate"] <= review_rate, json.dumps(total)

@@ -8,7 +8,6 @@ where the devset is not beside the project.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from pipeline.read.route import read
 from pipeline.run import process
 from pipeline.store.export import write_json
 
-from .conftest import DEVSET, SAMPLES
+from .conftest import DEVSET, SAMPLES, devset_score
 
 DATA = Path(__file__).parent / "data" / "markdown"
 
@@ -113,16 +112,6 @@ def test_md_files_are_routed_to_the_markdown_reader(tmp_path: Path) -> None:
     assert texts(read_markdown(f).rows) == texts(reading.rows)
 
 
-def _score(out: Path) -> dict:
-    sys.path.insert(0, str(DEVSET.parent / "tools"))
-    try:
-        from score import score  # type: ignore[import-not-found]
-    finally:
-        sys.path.pop(0)
-    total, _ = score(out, DEVSET / "truth")
-    return total
-
-
 @pytest.mark.skipif(not (DEVSET / "truth").is_dir(), reason="no devset beside the project")
 def test_devset_as_markdown(tmp_path: Path) -> None:
     inputs = sorted(DATA.glob("*.md"))
@@ -130,7 +119,7 @@ def test_devset_as_markdown(tmp_path: Path) -> None:
     for path in inputs:
         write_json(process(path), tmp_path, path.stem)
     write_json(process(SAMPLES / "md_dev_007.md"), tmp_path, "dev_007.md")
-    total = _score(tmp_path)
+    total = devset_score(tmp_path)
     assert total["docs"] == len(inputs) + 1
     assert total["silent"] == 0, json.dumps(total)
     assert total["cell_accuracy"] >= 0.995, json.dumps(total)

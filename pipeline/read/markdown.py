@@ -21,8 +21,8 @@ import re
 from pathlib import Path
 
 from pipeline.model.numbers import is_blank, looks_numeric
-from pipeline.model.records import CellText, Origin, ReaderKind, Reading, Row
-from pipeline.read.text import EmptyInput, decode_lines, line_confidence, parse_lines
+from pipeline.model.records import CellText, Origin, Reading, Row
+from pipeline.read.text import line_confidence, parse_lines, read_with
 
 _SEPARATOR = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
@@ -227,8 +227,4 @@ def parse_markdown(lines: list[str]) -> list[Row]:
 
 
 def read_markdown(path: Path) -> Reading:
-    data = path.read_bytes()
-    lines, bad = decode_lines(data)
-    if not "".join(lines).strip():
-        raise EmptyInput("the file is empty" if not data else "the file holds only whitespace")
-    return Reading(kind=ReaderKind.TEXT, rows=tuple(parse_markdown(lines)), notes=bad)
+    return read_with(path, parse_markdown)

@@ -9,7 +9,7 @@ that cell (a label broken over lines). Lines of prose become one-cell rows.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pipeline.model.numbers import is_blank, looks_numeric
@@ -90,11 +90,16 @@ def _split_spaces(line: str) -> list[str] | None:
 
 
 def read_text(path: Path) -> Reading:
+    return read_with(path, parse_lines)
+
+
+def read_with(path: Path, parse: Callable[[list[str]], list[Row]]) -> Reading:
+    """A text file decoded line by line (a bad byte costs its line) and parsed into rows."""
     data = path.read_bytes()
     lines, bad = decode_lines(data)
     if not "".join(lines).strip():
         raise EmptyInput("the file is empty" if not data else "the file holds only whitespace")
-    return Reading(kind=ReaderKind.TEXT, rows=tuple(parse_lines(lines)), notes=bad)
+    return Reading(kind=ReaderKind.TEXT, rows=tuple(parse(lines)), notes=bad)
 
 
 def line_confidence(line: str) -> float:
