@@ -15,6 +15,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from types import MappingProxyType
 
 from pipeline.model.numbers import is_blank, looks_numeric
@@ -55,9 +56,14 @@ _ORGAN_BY = re.compile(r"由(.{2,30}?)(?:编制|负责编制|编写)")
 _YEAR_PERIOD = re.compile(r"自\s*((?:19|20)\d\d)\s*年\s*1\s*月\s*1\s*日")
 
 
+_SPACE = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=8192)
 def norm(text: str) -> str:
-    """NFKC, no whitespace: the form labels are compared in."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    """NFKC, no whitespace: the form labels are compared in (cached: the taxonomy's
+    phrases are normalised again for every row they are compared with)."""
+    return _SPACE.sub("", unicodedata.normalize("NFKC", text))
 
 
 @dataclass(frozen=True)
