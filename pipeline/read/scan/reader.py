@@ -25,6 +25,7 @@ from pipeline.model.records import CellText, Origin, ReaderKind, Reading, Row
 from pipeline.read.geometry import Cell
 from pipeline.read.ocr import OcrEngine, Recognized, default_engine
 from pipeline.read.scan.grid import Grid, find_grids, grid_rule_mask, rule_masks
+from pipeline.read.scan.orient import orientation
 from pipeline.read.scan.prepare import Prepared, prepare
 from pipeline.read.scan.render import PageImage, pages
 
@@ -117,10 +118,10 @@ def _cell_lines(
     return tuple(lines)
 
 
-def _layout(img: PageImage, timings: dict[str, float]) -> _Page:
+def _layout(img: PageImage, timings: dict[str, float], turns: int = 0) -> _Page:
     """Prepare the page, find grids, cell lines and candidate title lines (no OCR)."""
     t0 = time.perf_counter()
-    prep = prepare(img.image, img.dpi)
+    prep = prepare(img.image, img.dpi, turns)
     t1 = time.perf_counter()
     hm, vm = rule_masks(prep.ink, prep.dpi)
     grids = tuple(find_grids(prep.ink, prep.dpi, (hm, vm)))
@@ -234,7 +235,8 @@ def _recognise(
 
 
 def _rows(page: _Page, read: dict[_Line, Recognized]) -> list[tuple[float, Row]]:
-    """Table rows and prose lines of one page with their top y, in PDF points."""
+    """Table rows and prose lines of one page with their top y in the upright page (the
+    reading order; a turned page's points run another way), boxes in PDF points."""
     unread = Recognized("", 0.0)
     tf, no = page.prep.transform, page.image.number
     out: list[tuple[float, Row]] = []
@@ -255,19 +257,25 @@ def _rows(page: _Page, read: dict[_Line, Recognized]) -> list[tuple[float, Row]]
             if not any(c.text for c in cells):
                 continue
             box = tf.to_pdf((g.xs[0], g.ys[i], g.xs[-1], g.ys[i + 1]))
-            out.append((box[1], Row(tuple(cells), Origin(no, box))))
+            out.append((g.ys[i], Row(tuple(cells), Origin(no, box))))
     for ln in page.prose:
         r = read.get(ln, unread)
         if r.text:
             box = tf.to_pdf(ln.box)
             cell = CellText(r.text, round(r.confidence, 4), Origin(no, box))
-            out.append((box[1], Row((cell,), Origin(no, box))))
+            out.append((ln.box[1], Row((cell,), Origin(no, box))))
     out.sort(key=lambda it: it[0])
     return out
 
 
-def read_scan(path: Path, engine: OcrEngine | None = None, max_dpi: float = MAX_DPI) -> Reading:
-    """Rows of an image-only PDF or image file; see the module docstring."""
+def read_scan(
+    path: Path, engine: OcrEngine | None = None, max_dpi: float = MAX_DPI, orient: bool = True
+) -> Reading:
+    """Rows of an image-only PDF or image file; see the module docstring.
+
+    ``orient``: turn each page upright first (:mod:`pipeline.read.scan.orient`; it asks
+    the engine to read a few lines both ways, so a replay by call order turns it off).
+    """
     eng = engine if engine is not None else default_engine()
     rows: list[Row] = []
     timings: dict[str, float] = defaultdict(float)
@@ -276,7 +284,10 @@ def read_scan(path: Path, engine: OcrEngine | None = None, max_dpi: float = MAX_
     for img in pages(Path(path), max_dpi):
         timings["render"] += time.perf_counter() - t0
         n += 1
-        page = _layout(img, timings)
+        t1 = time.perf_counter()
+        turns = orientation(img.image, img.dpi, eng) if orient else 0
+        timings["orient"] += time.perf_counter() - t1
+        page = _layout(img, timings, turns)
         read = _recognise(page, eng, timings)
         rows += [r for _, r in _rows(page, read)]
         t0 = time.perf_counter()
