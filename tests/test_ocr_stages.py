@@ -115,7 +115,7 @@ def test_grid_ignores_text_strokes_and_plain_text() -> None:
     assert find_grids(binarize(img), 150) == []
 
 
-@pytest.mark.parametrize("angle", [1.3, -0.7, 2.6, 0.0])
+@pytest.mark.parametrize("angle", [1.3, -0.7, 2.6, 0.0, 7.5, -11.0, 14.0])
 def test_deskew_recovers_rotation(tmp_path: Path, angle: float) -> None:
     doc = _digital_page()
     pix = doc[0].get_pixmap(dpi=150)
@@ -294,3 +294,22 @@ def test_turn_maps_pixels_back() -> None:
         out, back = turn(img, k)
         y, x = (int(v[0]) for v in np.nonzero(out))
         assert tuple((back @ [x, y, 1])[:2]) == (4, 0)
+
+
+def test_prepare_maps_boxes_back_on_a_strongly_skewed_page() -> None:
+    """At 10° the deskewed canvas grows; a box still maps to where it was on the page."""
+    doc = _digital_page()
+    pix = doc[0].get_pixmap(dpi=150)
+    bgr = np.frombuffer(pix.samples, np.uint8).reshape(pix.h, pix.w, pix.n)[:, :, :3].copy()
+    h, w = bgr.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), 10.0, 1.0)
+    tilted = cv2.warpAffine(bgr, m, (w, h), borderValue=(255, 255, 255))
+    prep = prepare(tilted, 150)
+    assert prep.gray.shape[0] > h and prep.gray.shape[1] > w  # corners kept
+    grids = find_grids(prep.ink, prep.dpi)
+    assert grids, "the table is found once level"
+    x0, y0, x1, y1 = prep.transform.to_pdf(grids[0].bbox)
+    # the table's frame, tilted back: its centre is where the tilted table's centre is
+    cx, cy = (X_COLS[0] + X_COLS[-1]) / 2, Y_TOP + ROW_H * len(TABLE) / 2
+    px, py = m @ [cx * 150 / 72, cy * 150 / 72, 1]
+    assert abs((x0 + x1) / 2 - px * 72 / 150) < 6 and abs((y0 + y1) / 2 - py * 72 / 150) < 6
