@@ -15,15 +15,14 @@ from hypothesis import strategies as st
 from pipeline.model.numbers import is_blank
 from pipeline.model.records import CellKey, Layout, ReaderKind, Status, Template
 from pipeline.model.taxonomy import ACTIVE, ACTIVE_ROWS, canonical_keys
+from tests.promise_faults import FAULTS, cases
 from tests.promise_gen import (
-    FAULTS,
     Case,
     Draw,
     Piece,
     Style,
     Truth,
     build,
-    cases,
     run,
     silent_errors,
     truths,
