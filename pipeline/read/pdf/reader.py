@@ -27,7 +27,15 @@ from pipeline.read.pdf.words import Word, page_words
 
 
 class NeedsOCR(Exception):
-    """The text layer is missing or garbage."""
+    """The text layer is missing or garbage: on every page, or only on ``pages`` (from 1),
+    the others read into ``partial`` (a mixed PDF: scanned pages among text ones)."""
+
+    def __init__(
+        self, message: str, pages: frozenset[int] = frozenset(), partial: Reading | None = None
+    ) -> None:
+        super().__init__(message)
+        self.pages = pages
+        self.partial = partial
 
 
 class BadPDF(Exception):
@@ -38,8 +46,11 @@ class Encrypted(Exception):
     """The PDF is password-protected."""
 
 
-def _check_text(path: Path, doc: pymupdf.Document, texts: list[str]) -> tuple[set[int], list[str]]:
-    """Raise unless the tables can be read from the text layer; else the pages to skip.
+def _check_text(
+    path: Path, doc: pymupdf.Document, texts: list[str]
+) -> tuple[set[int], list[str], str | None]:
+    """The pages to skip and notes; and, when the tables are not all in the usable text,
+    why the skipped pages need OCR. Raises when no page has usable text.
 
     Unusable pages (see :func:`pipeline.read.pdf.textlayer.unusable_pages`) only matter when the
     text of the others lacks the tables.
@@ -49,7 +60,7 @@ def _check_text(path: Path, doc: pymupdf.Document, texts: list[str]) -> tuple[se
         where = "damaged: " if doc.is_repaired else ""
         raise BadPDF(f"{path}: {where}no content on {_pages(empty, len(texts))}")
     if not unusable:
-        return set(), []
+        return set(), [], None
     pages = _pages([i + 1 for i in unusable], len(texts))
     reasons = "; ".join(sorted(set(unusable.values())))
     good = "".join(t for i, t in enumerate(texts) if i not in unusable)
@@ -57,11 +68,12 @@ def _check_text(path: Path, doc: pymupdf.Document, texts: list[str]) -> tuple[se
         raise NeedsOCR(f"{path.name}: no usable text layer ({pages}: {reasons})")
     missing = missing_tables(good)
     if missing:
-        raise NeedsOCR(
+        why = (
             f"{path.name}: no usable text on {pages} ({reasons}) and the other pages "
             f"lack the table(s) {', '.join(missing)}"
         )
-    return set(unusable), [f"{pages} skipped: {reasons}"]
+        return set(unusable), [f"{pages} read by OCR: {reasons}"], why
+    return set(unusable), [f"{pages} skipped: {reasons}"], None
 
 
 def _pages(numbers: list[int], total: int, cap: int = 80) -> str:
@@ -116,7 +128,7 @@ def read_pdf(path: Path) -> Reading:
             except Exception as e:  # a damaged page tree or content stream
                 raise BadPDF(f"{path}: page {i + 1} cannot be read ({e})") from e
         try:
-            skip, more = _check_text(
+            skip, more, ocr = _check_text(
                 Path(path), doc, [" ".join(w.text for w in ws) for ws in words]
             )
             heights = [doc[i].rect.height for i in range(len(words))]
@@ -129,9 +141,12 @@ def read_pdf(path: Path) -> Reading:
         notes += more
     finally:
         doc.close()
-    return Reading(
+    reading = Reading(
         ReaderKind.PDF, _rows(words, drawings, skip, heights), len(heights), tuple(notes)
     )
+    if ocr is not None:
+        raise NeedsOCR(ocr, frozenset(i + 1 for i in skip), reading)
+    return reading
 
 
 def _rows(

@@ -269,19 +269,24 @@ def _rows(page: _Page, read: dict[_Line, Recognized]) -> list[tuple[float, Row]]
 
 
 def read_scan(
-    path: Path, engine: OcrEngine | None = None, max_dpi: float = MAX_DPI, orient: bool = True
+    path: Path,
+    engine: OcrEngine | None = None,
+    max_dpi: float = MAX_DPI,
+    orient: bool = True,
+    only: frozenset[int] | None = None,
 ) -> Reading:
     """Rows of an image-only PDF or image file; see the module docstring.
 
     ``orient``: turn each page upright first (:mod:`pipeline.read.scan.orient`; it asks
     the engine to read a few lines both ways, so a replay by call order turns it off).
+    ``only``: the pages (from 1) to read, the others skipped (a mixed PDF's scanned pages).
     """
     eng = engine if engine is not None else default_engine()
     rows: list[Row] = []
     timings: dict[str, float] = defaultdict(float)
     n = 0
     t0 = time.perf_counter()
-    for img in pages(Path(path), max_dpi):
+    for img in pages(Path(path), max_dpi, only):
         timings["render"] += time.perf_counter() - t0
         n += 1
         t1 = time.perf_counter()

@@ -100,10 +100,14 @@ def choose_dpi(native: float | None, max_dpi: float) -> float:
     return float(min(max(native, MIN_DPI), max_dpi))
 
 
-def pdf_pages(path: Path, max_dpi: float = 200) -> Iterator[PageImage]:
-    """Render each page of a PDF at its scan's dpi (capped)."""
+def pdf_pages(
+    path: Path, max_dpi: float = 200, only: frozenset[int] | None = None
+) -> Iterator[PageImage]:
+    """Render each page of a PDF (or those in ``only``, from 1) at its scan's dpi (capped)."""
     with pymupdf.open(path) as doc:
         for i in range(doc.page_count):
+            if only is not None and i + 1 not in only:
+                continue
             page = doc.load_page(i)
             dpi = choose_dpi(native_dpi(page), max_dpi)
             _check_size(i + 1, page.rect.width, page.rect.height, dpi)
@@ -155,8 +159,10 @@ def _guess_dpi(img: np.ndarray) -> float:
     return max(72.0, min(w, h) / 8.27)
 
 
-def pages(path: Path, max_dpi: float = 200) -> Iterator[PageImage]:
-    """The pages of a PDF or image file, as images."""
+def pages(
+    path: Path, max_dpi: float = 200, only: frozenset[int] | None = None
+) -> Iterator[PageImage]:
+    """The pages of a PDF or image file (those in ``only``, from 1), as images."""
     if path.suffix.lower() in IMAGE_SUFFIXES:
-        return image_pages(path, max_dpi)
-    return pdf_pages(path, max_dpi)
+        return (p for p in image_pages(path, max_dpi) if only is None or p.number in only)
+    return pdf_pages(path, max_dpi, only)
