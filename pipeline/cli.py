@@ -233,3 +233,40 @@ def bench_cmd(paths: tuple[Path, ...], repeat: int) -> None:
 def _default_files() -> list[Path]:
     devset = Path(__file__).resolve().parent.parent.parent / "shared" / "devset" / "pdf"
     return sorted(devset.glob("*.digital.pdf")) + sorted(devset.glob("*.borderless.pdf"))
+
+
+@main.command(
+    help="Serve the reviewer's desk over the store: a local web page with the queue of cells "
+    "to review, keyboard first. Any host but 127.0.0.1 needs an access token."
+)
+@click.option("--db", "db_url", default="out/gongkai.sqlite", show_default=True, help="Store URL.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8765, show_default=True, type=int)
+@click.option("--reviewer", default=None, help="Name in the audit trail (default: the user).")
+@click.option(
+    "--token",
+    envvar="GONGKAI_REVIEW_TOKEN",
+    default=None,
+    help="Access token required on every request (env GONGKAI_REVIEW_TOKEN); needed off 127.0.0.1.",
+)
+def review(db_url: str, host: str, port: int, reviewer: str | None, token: str | None) -> None:
+    import getpass
+
+    from pipeline.review.server import LOOPBACK, serve
+
+    _check_url(db_url)
+    path = sqlite_path(db_url)
+    if not path.is_file():
+        raise BadArgument(f"--db {db_url!r}: no store there (run gongkai extract first)")
+    _open(path).close()  # a gongkai store, migrated to this version
+    if host not in LOOPBACK and not token:
+        raise BadArgument(f"--host {host}: serving off 127.0.0.1 needs --token")
+    server = serve(path, host, port, reviewer or getpass.getuser(), token)
+    h, p = server.server_address[:2]
+    click.echo(f"reviewing {path} at http://{h}:{p}/" + (f"?token={token}" if token else ""))
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
