@@ -263,7 +263,8 @@ def review(db_url: str, host: str, port: int, reviewer: str | None, token: str |
         raise BadArgument(f"--host {host}: serving off 127.0.0.1 needs --token")
     server = serve(path, host, port, reviewer or getpass.getuser(), token)
     h, p = server.server_address[:2]
-    click.echo(f"reviewing {path} at http://{h}:{p}/" + (f"?token={token}" if token else ""))
+    shown = h.decode() if isinstance(h, bytes) else h
+    click.echo(f"reviewing {path} at http://{shown}:{p}/" + (f"?token={token}" if token else ""))
     try:
         server.serve_forever()
     except KeyboardInterrupt:

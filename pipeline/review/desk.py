@@ -96,8 +96,7 @@ class Desk:
             }
 
     def _item(self, st: Store, c: rs.QueueCell, doc: rs.DocInfo | None) -> dict[str, Any]:
-        row_label = col_label = c.row
-        col_label = c.col
+        row_label, col_label = c.row, c.col
         if doc and doc.template and doc.layout:
             rows, cols = table_layout(c.table, doc.template, doc.layout)
             row_label = dict(rows).get(c.row, c.row)

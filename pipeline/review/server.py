@@ -92,7 +92,7 @@ class Handler(BaseHTTPRequestHandler):
         elif path.startswith("/static/") and path[8:] in _STATIC:
             self._send(200, _static(path[8:]), _STATIC[path[8:]])
         elif path == "/api/queue":
-            args = {k: (query.get(k) or [None])[0] for k in ("document", "table", "reason")}
+            args = {k: (query.get(k) or [""])[0] or None for k in ("document", "table", "reason")}
             self._json(200, desk.queue(**args))
         elif m := _CELL.match(path):
             cell_id, what = int(m[1]), m[2]

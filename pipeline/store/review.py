@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from pipeline.model.records import (
     BBox,
@@ -90,9 +91,12 @@ _CELL = (
 )
 
 
-def _queue_cell(r: Sequence[object]) -> QueueCell:
-    bbox = tuple(r[11:15]) if r[11] is not None else None
-    return QueueCell(*r[:11], bbox, *r[15:])  # type: ignore[arg-type]
+def _queue_cell(r: Sequence[Any]) -> QueueCell:
+    bbox = (r[11], r[12], r[13], r[14]) if r[11] is not None else None
+    return QueueCell(
+        r[0], r[1], r[2], r[3], r[4], r[5], _num(r[6]), r[7], r[8], _num(r[9]), r[10], bbox,
+        r[15], r[16], r[17],
+    )  # fmt: skip
 
 
 def cell(db: sqlite3.Connection, cell_id: int) -> QueueCell | None:
@@ -217,7 +221,11 @@ def reviews(db: sqlite3.Connection, sha256: str | None = None) -> list[Review]:
         + " ORDER BY id",
         (sha256,) if sha256 else (),
     ).fetchall()
-    return [Review(r[0], r[1], CellKey(*r[2:5]), *r[5:13], bool(r[13])) for r in rows]
+    return [
+        Review(r[0], r[1], CellKey(r[2], r[3], r[4]), r[5], r[6], r[7], r[8], r[9], r[10],
+               r[11], r[12], bool(r[13]))
+        for r in rows
+    ]  # fmt: skip
 
 
 def last_review(db: sqlite3.Connection, reviewer: str) -> Review | None:
