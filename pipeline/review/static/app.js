@@ -69,7 +69,7 @@ function render() {
     box.append(el("div", { className: "labels" },
       `${it.table_title} › ${it.row_label} › ${it.col_label}`));
     box.append(el("div", { className: "meta" },
-      `${it.source} · value ${it.value ?? "—"} · confidence ${it.confidence} · ${it.reason}` +
+      `${it.source.split("/").pop()} · value ${it.value ?? "—"} · confidence ${it.confidence} · ${it.reason}` +
       (it.suggestion !== null ? ` · suggestion ${it.suggestion}` : "")));
     if (it.page !== null && it.bbox) {
       const img = el("img", { alt: "the cell in the source", src: withToken(`/api/cells/${it.id}/crop.png`) });
