@@ -17,6 +17,7 @@ from pipeline.model.records import DocStatus, Status
 from pipeline.read.pdf.camelot_lattice import INSTALL_HINT
 from pipeline.read.pdf.camelot_lattice import available as camelot_available
 from pipeline.read.route import IMAGE_SUFFIXES
+from pipeline.review.desk import resettle
 from pipeline.run import SCAN_STAGES, Input, collect, failed_input, gather, missing, process
 from pipeline.store.export import output_name, write_json
 from pipeline.store.sqlite import Store, StoreError, UnsupportedStore, open_store, sqlite_path
@@ -93,6 +94,8 @@ def extract(
             name = names.claim(inp)
             path = write_json(result, out_dir, name.removesuffix(".json"), inp.key)
             store.save(result, inp.key, str(path.resolve()))
+            if result.sha256 and resettle(store, result.sha256):
+                log.info("%s: reviewers' decisions applied again", inp.path)
             review = sum(c.status == Status.REVIEW for c in result.cells)
             n_cells += len(result.cells)
             n_review += review

@@ -11,13 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from pipeline.cli import main
 from pipeline.review.desk import DeskError, parse_value
 from pipeline.review.server import ReviewServer, serve
 from pipeline.store import review as rs
 from pipeline.store.sqlite import Store
 
-from .review_fixtures import MISREAD, build
+from .review_fixtures import MISREAD, TEXT, build
 
 
 class Client:
@@ -209,3 +211,34 @@ def test_token_required_off_loopback(db: Path) -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_store_without_observations_still_settles(client: Client, db: Path) -> None:
+    """A store extracted before the observations were kept: they are rebuilt from the cells."""
+    with Store(db) as st, st.connection as c:
+        c.execute("DELETE FROM observed")
+    q = client.queue("?reason=undetermined")
+    assert client.decide(_find(q, "counts", "review_total"), "set", "0")[0] == 200
+    left = client.queue("?reason=undetermined")["items"]
+    assert not [i for i in left if i["col"].startswith("review_")]
+
+
+def test_reextraction_keeps_decisions(client: Client, db: Path) -> None:
+    """A re-run of extract lays the decisions over the new reading and rewrites the JSON."""
+    q = client.queue("?reason=undetermined")
+    assert client.decide(_find(q, "counts", "review_total"), "set", "0")[0] == 200
+    src, out = db.parent.parent / "src", db.parent
+    res = CliRunner().invoke(main, ["extract", str(src / TEXT.name), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    left = client.queue("?reason=undetermined")["items"]
+    assert not [i for i in left if i["col"].startswith("review_")]
+    doc = json.loads((out / f"{TEXT.stem}.json").read_text(encoding="utf-8"))
+    total = next(c for c in doc["cells"] if c["col"] == "review_total")
+    assert (total["value"], total["status"]) == (0, "corrected")
+
+
+def test_review_command_refuses_bad_arguments(tmp_path: Path, db: Path) -> None:
+    res = CliRunner().invoke(main, ["review", "--db", str(tmp_path / "none.sqlite")])
+    assert res.exit_code == 2 and "no store there" in res.output
+    res = CliRunner().invoke(main, ["review", "--db", str(db), "--host", "0.0.0.0"])
+    assert res.exit_code == 2 and "--token" in res.output

@@ -118,7 +118,7 @@ class Desk:
             "page": c.page,
             "bbox": c.bbox,
             "line": c.line,
-            "version": c.version,
+            "version": etag(c),
             "identities": self._identities(st, c, doc),
         }
 
@@ -173,11 +173,12 @@ class Desk:
         self,
         cell_id: int,
         action: str,
-        version: int,
+        version: str,
         reviewer: str,
         value: str | None = None,
     ) -> dict[str, Any]:
-        """A reviewer's decision on one cell, refused when the cell changed since ``version``."""
+        """A reviewer's decision on one cell, refused when the cell changed since ``version``
+        (its :func:`etag` when the page was loaded)."""
         if action not in ACTIONS:
             raise DeskError(f"unknown action {action!r}: one of {', '.join(ACTIONS)}")
         with _WRITE, self._store() as st:
@@ -185,7 +186,7 @@ class Desk:
             c = rs.cell(db, cell_id)
             if c is None:
                 raise DeskError(f"no cell {cell_id}", 404)
-            if c.version != version:
+            if etag(c) != version:
                 raise DeskError(
                     f"this cell changed since the page was loaded (now {c.value}, {c.status}): "
                     "reload and look again",
@@ -219,6 +220,12 @@ class Desk:
                 settle(db, doc)
             written = rewrite_json(st, doc)
         return {"ok": True, "undone": last.id, "written": written}
+
+
+def etag(c: rs.QueueCell) -> str:
+    """A cell's version as the page holds it: the document and key too, so that a cell id
+    reused after a re-extraction is never taken for the cell the page showed."""
+    return f"{c.sha256[:16]}:{c.table}.{c.row}.{c.col}:{c.version}"
 
 
 def _decision(action: str, c: rs.QueueCell, value: str | None) -> tuple[str, float | None]:
@@ -260,6 +267,19 @@ def settle(db: Any, doc: rs.DocInfo) -> None:
     review = any(c.status == Status.REVIEW for c in out)
     status = DocStatus.PARTIAL if review or json.loads(doc.warnings) else DocStatus.OK
     rs.apply(db, doc, out, checks, str(status))
+
+
+def resettle(st: Store, sha256: str) -> bool:
+    """After a re-extraction: the document's decisions laid over its new observations, and
+    its JSON rewritten; False (nothing done) when no reviewer has decided anything in it."""
+    db = st.connection
+    doc = rs.document(db, sha256)
+    if doc is None or not rs.decisions(db, sha256):
+        return False
+    with _WRITE, db:
+        settle(db, doc)
+    rewrite_json(st, doc)
+    return True
 
 
 def _rebuilt(db: Any, doc_id: int) -> dict[CellKey, Observed]:

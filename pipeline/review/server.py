@@ -147,7 +147,7 @@ class Handler(BaseHTTPRequestHandler):
         if not m or m[2] != "decide":
             raise DeskError(f"no such action: {path}", 404)
         version = body.get("version")
-        if not isinstance(version, int):
+        if not isinstance(version, str):
             raise DeskError("the cell's version is required (the page's copy of it)")
         value = body.get("value")
         if value is not None and not isinstance(value, (str, int, float)):
