@@ -61,6 +61,15 @@ def test_accept_with_enter_in_the_browser(tmp_path: Path, update_golden: bool) -
             page.reload()
             sync_api.expect(count).to_contain_text("5 to review")
             sync_api.expect(page.locator(".item").first).not_to_contain_text("予以公开")
+            # the text extraction's lines around the cell; j moves, digits + Enter set a value
+            sync_api.expect(page.locator(".item pre .hit").first).to_contain_text("96:")
+            page.keyboard.press("j")
+            sync_api.expect(page.locator(".item").nth(1)).to_have_class("item current")
+            page.keyboard.type("0")
+            page.keyboard.press("Enter")
+            sync_api.expect(count).not_to_contain_text("5 to review")
+            page.keyboard.press("u")
+            sync_api.expect(count).to_contain_text("5 to review")
             browser.close()
     finally:
         server.shutdown()

@@ -19,6 +19,7 @@ from types import TracebackType
 from typing import Any
 
 from pipeline.model.records import DocResult, Status
+from pipeline.store.review import VALUE
 
 # 2: the files table; documents no longer hold unreadable files (sha256 '')
 # 3: the review desk: cells.version, the observations, reviewers' decisions and their audit log
@@ -371,16 +372,23 @@ class Store:
         return {(r[0], r[1], r[2]): tuple(r) for r in rows}
 
     def correct(self, sha256: str, table: str, row: str, col: str, value: float) -> None:
-        """A reviewer's correction of one cell."""
+        """A reviewer's correction of one cell, also kept as a decision (pipeline/store/review.py)
+        so that the reviewer's desk re-reconciles with it. The desk's own path also re-runs
+        reconciliation and keeps an audit row; this one only sets the value."""
         with self._db:
             cur = self._db.execute(
-                "UPDATE cells SET value = ?, status = ?, reason = 'set by a reviewer'"
+                "UPDATE cells SET value = ?, status = ?, reason = NULL, suggestion = NULL,"
+                " version = version + 1"
                 " WHERE document_id = (SELECT id FROM documents WHERE sha256 = ?)"
                 " AND tbl = ? AND row_key = ? AND col_key = ?",
                 (value, str(Status.CORRECTED), sha256, table, row, col),
             )
             if cur.rowcount != 1:
                 raise KeyError(f"no cell {table}.{row}.{col} in document {sha256[:12]}")
+            self._db.execute(
+                "INSERT OR REPLACE INTO decisions VALUES (?, ?, ?, ?, ?, ?)",
+                (sha256, table, row, col, VALUE, value),
+            )
 
     def documents(self) -> list[StoredDocument]:
         rows = self._db.execute(
