@@ -242,3 +242,16 @@ def test_review_command_refuses_bad_arguments(tmp_path: Path, db: Path) -> None:
     assert res.exit_code == 2 and "no store there" in res.output
     res = CliRunner().invoke(main, ["review", "--db", str(db), "--host", "0.0.0.0"])
     assert res.exit_code == 2 and "--token" in res.output
+
+
+def test_other_host_names_refused(client: Client) -> None:
+    """Without a token, only 127.0.0.1/localhost may ask (a rebound DNS name may not)."""
+    host, port = client.base.removeprefix("http://").split(":")
+    for name, expected in ((f"evil.example:{port}", 403), (f"localhost:{port}", 200)):
+        req = urllib.request.Request(client.base + "/api/queue", headers={"Host": name})
+        try:
+            with urllib.request.urlopen(req) as r:
+                status = r.status
+        except urllib.error.HTTPError as e:
+            status = e.code
+        assert status == expected, name

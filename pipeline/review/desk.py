@@ -88,14 +88,21 @@ class Desk:
                 d = docs.setdefault(c.sha256, {"sha256": c.sha256, "source": c.source, "count": 0})
                 d["count"] += 1
             infos = {s: rs.document(st.connection, s) for s in {c.sha256 for c in items}}
+            values: dict[str, dict[CellKey, float | None]] = {}  # per document, read once
             return {
                 "total": len(every),
                 "shown": len(items),
                 "documents": list(docs.values()),
-                "items": [self._item(st, c, infos[c.sha256]) for c in items],
+                "items": [self._item(st, c, infos[c.sha256], values) for c in items],
             }
 
-    def _item(self, st: Store, c: rs.QueueCell, doc: rs.DocInfo | None) -> dict[str, Any]:
+    def _item(
+        self,
+        st: Store,
+        c: rs.QueueCell,
+        doc: rs.DocInfo | None,
+        values: dict[str, dict[CellKey, float | None]],
+    ) -> dict[str, Any]:
         row_label, col_label = c.row, c.col
         if doc and doc.template and doc.layout:
             rows, cols = table_layout(c.table, doc.template, doc.layout)
@@ -119,17 +126,25 @@ class Desk:
             "bbox": c.bbox,
             "line": c.line,
             "version": etag(c),
-            "identities": self._identities(st, c, doc),
+            "identities": self._identities(st, c, doc, values),
         }
 
     def _identities(
-        self, st: Store, c: rs.QueueCell, doc: rs.DocInfo | None
+        self,
+        st: Store,
+        c: rs.QueueCell,
+        doc: rs.DocInfo | None,
+        cache: dict[str, dict[CellKey, float | None]],
     ) -> list[dict[str, Any]]:
-        """The identities the cell is in that fail, with their numbers."""
+        """The identities the cell is in that fail (or cannot be checked), with their numbers."""
         if doc is None or doc.layout is None:
             return []
         key = CellKey(c.table, c.row, c.col)
-        values = {CellKey(s.table, s.row, s.col): s.value for s in st.cells(doc.sha256)}
+        if doc.sha256 not in cache:
+            cache[doc.sha256] = {
+                CellKey(s.table, s.row, s.col): s.value for s in st.cells(doc.sha256)
+            }
+        values = cache[doc.sha256]
         out = []
         for ident in identities(doc.layout):
             if key not in ident.cells:

@@ -39,6 +39,7 @@ class ReviewServer(ThreadingHTTPServer):
         self.desk = desk
         self.reviewer = reviewer
         self.token = token
+        self.host = addr[0]
         self.csrf = secrets.token_urlsafe(24)
 
 
@@ -63,6 +64,12 @@ class Handler(BaseHTTPRequestHandler):
         self._send(status, body, "application/json; charset=utf-8")
 
     def _allowed(self, query: dict[str, list[str]]) -> bool:
+        port = self.server.server_address[1]
+        named = {f"{h}:{port}" for h in ("127.0.0.1", "localhost", "[::1]", self.server.host)}
+        if self.server.token is None and self.headers.get("Host", "") not in named:
+            # another name for this address (DNS rebinding) must not read or change the store
+            self._json(403, {"error": "this server answers to 127.0.0.1 and localhost only"})
+            return False
         token = self.server.token
         if token is None:
             return True
