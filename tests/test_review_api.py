@@ -255,3 +255,14 @@ def test_other_host_names_refused(client: Client) -> None:
         except urllib.error.HTTPError as e:
             status = e.code
         assert status == expected, name
+
+
+def test_suggested_cells_first_within_a_document(db: Path) -> None:
+    with Store(db) as st:
+        db_ = st.connection
+        last = rs.queue(db_, reason="undetermined")[-1]
+        with db_:
+            db_.execute("UPDATE cells SET suggestion = 0 WHERE id = ?", (last.id,))
+        items = rs.queue(db_)
+    assert [i.id for i in items][1] == last.id  # after the one-cell document, before its peers
+    assert items[0].sha256 != last.sha256

@@ -88,6 +88,8 @@ class Handler(BaseHTTPRequestHandler):
             self._get(url.path, query)
         except DeskError as e:
             self._json(e.status, {"error": str(e)})
+        except Exception as e:  # noqa: BLE001 - told to the page, the server goes on
+            self._json(500, {"error": f"{type(e).__name__}: {e}"})
 
     def _get(self, path: str, query: dict[str, list[str]]) -> None:
         desk = self.server.desk
@@ -135,6 +137,8 @@ class Handler(BaseHTTPRequestHandler):
             self._post(url.path)
         except DeskError as e:
             self._json(e.status, {"error": str(e)})
+        except Exception as e:  # noqa: BLE001 - told to the page, the server goes on
+            self._json(500, {"error": f"{type(e).__name__}: {e}"})
 
     def _post(self, path: str) -> None:
         length = int(self.headers.get("Content-Length") or 0)
