@@ -266,3 +266,16 @@ def test_suggested_cells_first_within_a_document(db: Path) -> None:
         items = rs.queue(db_)
     assert [i.id for i in items][1] == last.id  # after the one-cell document, before its peers
     assert items[0].sha256 != last.sha256
+
+
+def test_second_opinion_doubts_survive_a_resettle(client: Client, db: Path) -> None:
+    """Re-reconciling after a fix must not clear camelot's doubt about another cell."""
+    item = client.queue()["items"][0]
+    with Store(db) as st, st.connection as c:
+        c.execute(
+            "UPDATE cells SET status = 'review', reason = 'second_opinion_disagrees'"
+            " WHERE row_key = 'granted' AND col_key = 'commercial' AND page IS NOT NULL"
+        )
+    assert client.decide(item, "accept")[0] == 200
+    left = client.queue("?reason=second_opinion_disagrees")["items"]
+    assert [(i["row"], i["col"]) for i in left] == [("granted", "commercial")]

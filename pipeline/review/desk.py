@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -27,12 +27,14 @@ from pipeline.model.records import (
     Number,
     Observed,
     Origin,
+    Reason,
     Status,
     Template,
 )
 from pipeline.model.taxonomy import SIGNED_COLS, TABLE_TITLES, identities, table_layout
 from pipeline.read.text import decode_lines
 from pipeline.recover.reconcile import reconcile
+from pipeline.recover.second_opinion import FLAGGED_CONFIDENCE
 from pipeline.store import review as rs
 from pipeline.store.export import cell_json
 from pipeline.store.sqlite import Store
@@ -273,11 +275,26 @@ def settle(db: Any, doc: rs.DocInfo) -> None:
             obs[key] = Observed(key, Number(None, 0.0), origin, "?", Evidence.UNREADABLE)
     ident = Identification(Template(doc.template), Layout(doc.layout), None, None)
     cells, checks = reconcile(ident, obs)
+    # the second reader's doubts are not the identities' to settle: only a person's decision
+    flagged = {
+        CellKey(t, r, c)
+        for t, r, c in db.execute(
+            "SELECT tbl, row_key, col_key FROM cells WHERE document_id = ? AND reason = ?",
+            (doc.id, str(Reason.SECOND_OPINION_DISAGREES)),
+        )
+    }
     out: list[Cell] = []
     for c in cells:
         d = decided.get(c.key)
         if d and d[0] == rs.VALUE:
             c = Cell(c.key, d[1], Status.CORRECTED, 1.0, c.origin)
+        elif c.key in flagged and d is None and c.status == Status.OK:
+            c = replace(
+                c,
+                status=Status.REVIEW,
+                reason=Reason.SECOND_OPINION_DISAGREES,
+                confidence=min(c.confidence, FLAGGED_CONFIDENCE),
+            )
         out.append(c)
     review = any(c.status == Status.REVIEW for c in out)
     status = DocStatus.PARTIAL if review or json.loads(doc.warnings) else DocStatus.OK
