@@ -92,6 +92,10 @@ def test_queue_order_counts_and_filters(client: Client) -> None:
     assert {i["sha256"] for i in client.queue(f"?document={text_doc}")["items"]} == {text_doc}
     assert len(client.queue("?table=applications")["items"]) == 1
     assert client.queue("?reason=undetermined")["shown"] == 5
+    head = client.queue("?limit=2")
+    assert (head["shown"], head["matching"], head["total"]) == (2, 6, 6)
+    assert [i["id"] for i in head["items"]] == [i["id"] for i in q["items"][:2]]
+    assert client.call("GET", "/api/queue?limit=x")[0] == 400
 
 
 def test_accept_corrects_audits_and_rewrites_json(client: Client, db: Path) -> None:

@@ -42,6 +42,7 @@ from pipeline.store.sqlite import Store
 _WRITE = threading.Lock()  # one decision at a time in this process: check-then-write is atomic
 DECIMAL_COLS = frozenset({"amount"})
 ACTIONS = ("accept", "set", "printed", "illegible")
+QUEUE_LIMIT = 200
 
 
 class DeskError(Exception):
@@ -80,10 +81,17 @@ class Desk:
         return Store(self.db_path)
 
     def queue(
-        self, document: str | None = None, table: str | None = None, reason: str | None = None
+        self,
+        document: str | None = None,
+        table: str | None = None,
+        reason: str | None = None,
+        limit: int = QUEUE_LIMIT,
     ) -> dict[str, Any]:
+        """The queue's head (``limit`` items: a page of crops stays light), with the counts
+        of all of it."""
         with self._store() as st:
-            items = rs.queue(st.connection, document, table, reason)
+            matching = rs.queue(st.connection, document, table, reason)
+            items = matching[: max(1, limit)]
             every = rs.queue(st.connection)
             docs: dict[str, dict[str, Any]] = {}
             for c in every:
@@ -93,6 +101,7 @@ class Desk:
             values: dict[str, dict[CellKey, float | None]] = {}  # per document, read once
             return {
                 "total": len(every),
+                "matching": len(matching),
                 "shown": len(items),
                 "documents": list(docs.values()),
                 "items": [self._item(st, c, infos[c.sha256], values) for c in items],

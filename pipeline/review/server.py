@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from pipeline.review.crop import crop_png
-from pipeline.review.desk import Desk, DeskError, source_path
+from pipeline.review.desk import QUEUE_LIMIT, Desk, DeskError, source_path
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 _STATIC = {"app.js": "text/javascript", "app.css": "text/css"}
@@ -102,7 +102,10 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, _static(path[8:]), _STATIC[path[8:]])
         elif path == "/api/queue":
             args = {k: (query.get(k) or [""])[0] or None for k in ("document", "table", "reason")}
-            self._json(200, desk.queue(**args))
+            limit = (query.get("limit") or [str(QUEUE_LIMIT)])[0]
+            if not limit.isdigit():
+                raise DeskError("limit is a number")
+            self._json(200, desk.queue(**args, limit=min(int(limit), 5 * QUEUE_LIMIT)))
         elif m := _CELL.match(path):
             cell_id, what = int(m[1]), m[2]
             if what == "lines":

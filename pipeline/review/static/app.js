@@ -40,7 +40,8 @@ async function load(keep) {
   const data = await api("GET", withToken("/api/queue?" + filters()));
   items = data.items;
   document.getElementById("count").textContent =
-    `${data.shown} shown · ${data.total} to review in ${data.documents.length} documents`;
+    `${data.shown} shown of ${data.matching} · ${data.total} to review in ` +
+    `${data.documents.length} documents`;
   const sel = document.getElementById("f-document");
   const chosen = sel.value;
   sel.replaceChildren(el("option", { value: "", textContent: "all" }));
@@ -72,7 +73,7 @@ function render() {
       `${it.source.split("/").pop()} · value ${it.value ?? "—"} · confidence ${it.confidence} · ${it.reason}` +
       (it.suggestion !== null ? ` · suggestion ${it.suggestion}` : "")));
     if (it.page !== null && it.bbox) {
-      const img = el("img", { alt: "the cell in the source", src: withToken(`/api/cells/${it.id}/crop.png`) });
+      const img = el("img", { alt: "the cell in the source", loading: "lazy", src: withToken(`/api/cells/${it.id}/crop.png`) });
       img.onerror = async () => {
         const r = await fetch(withToken(`/api/cells/${it.id}/crop.png`));
         const d = await r.json().catch(() => ({ error: "cannot show the source" }));
