@@ -92,7 +92,8 @@ class Desk:
         with self._store() as st:
             matching = rs.queue(st.connection, document, table, reason)
             items = matching[: max(1, limit)]
-            every = rs.queue(st.connection)
+            filtered = document or table or reason
+            every = rs.queue(st.connection) if filtered else matching
             docs: dict[str, dict[str, Any]] = {}
             for c in every:
                 d = docs.setdefault(c.sha256, {"sha256": c.sha256, "source": c.source, "count": 0})

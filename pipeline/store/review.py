@@ -122,11 +122,12 @@ def queue(
             where.append(clause)
             args.append(arg)
     rows = db.execute(
-        _CELL + " LEFT JOIN decisions x ON x.sha256 = d.sha256 AND x.tbl = c.tbl"
+        _CELL + " JOIN (SELECT document_id, count(*) AS n FROM cells WHERE status = 'review'"
+        " GROUP BY document_id) k ON k.document_id = d.id"
+        " LEFT JOIN decisions x ON x.sha256 = d.sha256 AND x.tbl = c.tbl"
         " AND x.row_key = c.row_key AND x.col_key = c.col_key"
         " WHERE x.kind IS NULL AND " + " AND ".join(where) + " ORDER BY"
-        " (SELECT count(*) FROM cells o WHERE o.document_id = d.id AND o.status = 'review'),"
-        " d.id, c.suggestion IS NULL, c.id",
+        " k.n, d.id, c.suggestion IS NULL, c.id",
         args,
     ).fetchall()
     return [_queue_cell(r) for r in rows]
