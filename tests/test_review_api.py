@@ -19,6 +19,7 @@ from pipeline.review.server import ReviewServer, serve
 from pipeline.store import review as rs
 from pipeline.store.sqlite import Store
 
+from .conftest import validate_output
 from .review_fixtures import MISREAD, TEXT, build
 
 
@@ -105,6 +106,7 @@ def test_accept_corrects_audits_and_rewrites_json(client: Client, db: Path) -> N
     q = client.queue()
     assert q["total"] == 5 and all(i["id"] != item["id"] for i in q["items"])
     out = json.loads(Path(data["written"][0]).read_text(encoding="utf-8"))
+    validate_output(out)  # the rewritten JSON keeps the contract
     key = tuple(vars(MISREAD).values())
     cell = next(c for c in out["cells"] if (c["table"], c["row"], c["col"]) == key)
     assert (cell["value"], cell["status"], cell["reason"]) == (
