@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.review.desk import DeskError, parse_value
+from pipeline.review.desk import DeskError, etag, parse_value
 from pipeline.review.server import ReviewServer, serve
 from pipeline.store import review as rs
 from pipeline.store.sqlite import Store
@@ -285,3 +285,30 @@ def test_second_opinion_doubts_survive_a_resettle(client: Client, db: Path) -> N
     assert client.decide(item, "accept")[0] == 200
     left = client.queue("?reason=second_opinion_disagrees")["items"]
     assert [(i["row"], i["col"]) for i in left] == [("granted", "commercial")]
+
+
+def test_two_reviewers_never_overwrite_each_other(client: Client, db: Path) -> None:
+    other = serve(db, "127.0.0.1", 0, "bo", None)
+    _run(other)
+    try:
+        bo = Client(other)
+        item = client.queue()["items"][0]
+        assert client.decide(item, "set", "3")[0] == 200  # ana
+        # bo's page was loaded before ana's decision: refused
+        status, data = bo.decide(item, "set", "4")
+        assert status == 409 and "changed since" in data["error"]
+        # bo looks again (the corrected cell has left the queue: its version from the store)
+        # and decides; ana's undo would now overwrite bo's work: refused
+        with Store(db) as st:
+            cur = rs.cell(st.connection, item["id"])
+        assert cur is not None and cur.status == "corrected" and cur.value == 3
+        assert bo.decide({"id": item["id"], "version": etag(cur)}, "set", "4")[0] == 200
+        status, data = client.call("POST", "/api/undo", {})
+        assert status == 409 and "bo decided" in data["error"]
+        assert bo.call("POST", "/api/undo", {})[0] == 200
+        with Store(db) as st:
+            actions = [(r.reviewer, r.action) for r in rs.reviews(st.connection)]
+        assert actions == [("ana", "value"), ("bo", "value"), ("bo", "undo")]
+    finally:
+        other.shutdown()
+        other.server_close()

@@ -210,20 +210,23 @@ class Desk:
             raise DeskError(f"unknown action {action!r}: one of {', '.join(ACTIONS)}")
         with _WRITE, self._store() as st:
             db = st.connection
-            c = rs.cell(db, cell_id)
-            if c is None:
-                raise DeskError(f"no cell {cell_id}", 404)
-            if etag(c) != version:
-                raise DeskError(
-                    f"this cell changed since the page was loaded (now {c.value}, {c.status}): "
-                    "reload and look again",
-                    409,
-                )
-            key = CellKey(c.table, c.row, c.col)
-            kind, new = _decision(action, c, value)
-            doc = rs.document(db, c.sha256)
-            assert doc is not None
+            # check and write in one transaction, taken before the check: another server
+            # process on this store cannot slip a decision in between
+            db.execute("BEGIN IMMEDIATE")
             with db:
+                c = rs.cell(db, cell_id)
+                if c is None:
+                    raise DeskError(f"no cell {cell_id}", 404)
+                if etag(c) != version:
+                    raise DeskError(
+                        f"this cell changed since the page was loaded (now {c.value}, "
+                        f"{c.status}): reload and look again",
+                        409,
+                    )
+                key = CellKey(c.table, c.row, c.col)
+                kind, new = _decision(action, c, value)
+                doc = rs.document(db, c.sha256)
+                assert doc is not None
                 previous = rs.decisions(db, c.sha256).get(key)
                 rs.set_decision(db, c.sha256, key, kind, new)
                 rs.log(db, c.sha256, key, kind, c, new, previous, reviewer)
@@ -232,18 +235,37 @@ class Desk:
         return {"ok": True, "written": written}
 
     def undo(self, reviewer: str) -> dict[str, Any]:
-        """Take back the reviewer's latest decision: the cell's decision before it returns."""
+        """Take back the reviewer's latest decision: the cell's decision before it returns.
+
+        Refused when someone decided on that cell since: undo never overwrites another's work.
+        """
         with _WRITE, self._store() as st:
             db = st.connection
-            last = rs.last_review(db, reviewer)
-            if last is None:
-                raise DeskError("nothing to undo", 409)
-            doc = rs.document(db, last.sha256)
-            if doc is None:
-                raise DeskError("the document is no longer in the store", 409)
+            db.execute("BEGIN IMMEDIATE")
             with db:
+                last = rs.last_review(db, reviewer)
+                if last is None:
+                    raise DeskError("nothing to undo", 409)
+                doc = rs.document(db, last.sha256)
+                if doc is None:
+                    raise DeskError("the document is no longer in the store", 409)
+                later = [
+                    r
+                    for r in rs.reviews(db, last.sha256)
+                    if r.id > last.id
+                    and r.key == last.key
+                    and not r.undone
+                    and r.action in (rs.VALUE, rs.ILLEGIBLE)
+                ]
+                if later:
+                    raise DeskError(
+                        f"{later[-1].reviewer} decided on this cell since: not undone", 409
+                    )
+                c = rs.cell_by_key(db, doc.id, last.key)
                 rs.set_decision(db, last.sha256, last.key, last.old_kind, last.old_decided)
                 rs.mark_undone(db, last.id)
+                if c is not None:  # the undo is in the audit trail too
+                    rs.log(db, last.sha256, last.key, "undo", c, last.old_decided, None, reviewer)
                 settle(db, doc)
             written = rewrite_json(st, doc)
         return {"ok": True, "undone": last.id, "written": written}

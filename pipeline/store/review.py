@@ -104,6 +104,14 @@ def cell(db: sqlite3.Connection, cell_id: int) -> QueueCell | None:
     return _queue_cell(row) if row else None
 
 
+def cell_by_key(db: sqlite3.Connection, doc_id: int, key: CellKey) -> QueueCell | None:
+    row = db.execute(
+        _CELL + " WHERE c.document_id = ? AND c.tbl = ? AND c.row_key = ? AND c.col_key = ?",
+        (doc_id, key.table, key.row, key.col),
+    ).fetchone()
+    return _queue_cell(row) if row else None
+
+
 def queue(
     db: sqlite3.Connection,
     document: str | None = None,
