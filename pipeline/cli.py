@@ -17,6 +17,7 @@ from pipeline.model.records import DocStatus, Status
 from pipeline.read.pdf.camelot_lattice import INSTALL_HINT
 from pipeline.read.pdf.camelot_lattice import available as camelot_available
 from pipeline.read.route import IMAGE_SUFFIXES
+from pipeline.review.desk import resettle
 from pipeline.run import SCAN_STAGES, Input, collect, failed_input, gather, missing, process
 from pipeline.store.export import output_name, write_json
 from pipeline.store.sqlite import Store, StoreError, UnsupportedStore, open_store, sqlite_path
@@ -93,6 +94,8 @@ def extract(
             name = names.claim(inp)
             path = write_json(result, out_dir, name.removesuffix(".json"), inp.key)
             store.save(result, inp.key, str(path.resolve()))
+            if result.sha256 and resettle(store, result.sha256):
+                log.info("%s: reviewers' decisions applied again", inp.path)
             review = sum(c.status == Status.REVIEW for c in result.cells)
             n_cells += len(result.cells)
             n_review += review
@@ -233,3 +236,41 @@ def bench_cmd(paths: tuple[Path, ...], repeat: int) -> None:
 def _default_files() -> list[Path]:
     devset = Path(__file__).resolve().parent.parent.parent / "shared" / "devset" / "pdf"
     return sorted(devset.glob("*.digital.pdf")) + sorted(devset.glob("*.borderless.pdf"))
+
+
+@main.command(
+    help="Serve the reviewer's desk over the store: a local web page with the queue of cells "
+    "to review, keyboard first. Any host but 127.0.0.1 needs an access token."
+)
+@click.option("--db", "db_url", default="out/gongkai.sqlite", show_default=True, help="Store URL.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8765, show_default=True, type=int)
+@click.option("--reviewer", default=None, help="Name in the audit trail (default: the user).")
+@click.option(
+    "--token",
+    envvar="GONGKAI_REVIEW_TOKEN",
+    default=None,
+    help="Access token required on every request (env GONGKAI_REVIEW_TOKEN); needed off 127.0.0.1.",
+)
+def review(db_url: str, host: str, port: int, reviewer: str | None, token: str | None) -> None:
+    import getpass
+
+    from pipeline.review.server import LOOPBACK, serve
+
+    _check_url(db_url)
+    path = sqlite_path(db_url)
+    if not path.is_file():
+        raise BadArgument(f"--db {db_url!r}: no store there (run gongkai extract first)")
+    _open(path).close()  # a gongkai store, migrated to this version
+    if host not in LOOPBACK and not token:
+        raise BadArgument(f"--host {host}: serving off 127.0.0.1 needs --token")
+    server = serve(path, host, port, reviewer or getpass.getuser(), token)
+    h, p = server.server_address[:2]
+    shown = h.decode() if isinstance(h, bytes) else h
+    click.echo(f"reviewing {path} at http://{shown}:{p}/" + (f"?token={token}" if token else ""))
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

@@ -29,7 +29,7 @@ from pipeline.read.pdf.camelot_lattice import MissingExtra, lattice_cells
 from pipeline.read.route import SUFFIXES, read
 from pipeline.recover.identify import identify, split_sections
 from pipeline.recover.match import match_tables
-from pipeline.recover.reconcile import reconcile
+from pipeline.recover.reconcile import reconcile, settle_alternatives
 from pipeline.recover.second_opinion import second_opinion
 
 STAGES = tuple(str(s) for s in Stage)
@@ -69,7 +69,8 @@ def process(path: Path, source: str | None = None, settings: Settings | None = N
         matched = match_tables(sections, ident, reading.kind, settings)
         lap("match")
         stage = Stage.RECONCILE
-        cells, checks = reconcile(ident, matched.cells, matched.alternatives, settings)
+        observed = settle_alternatives(ident, matched.cells, matched.alternatives, settings)
+        cells, checks = reconcile(ident, observed, None, settings)
         lap("reconcile")
         if settings is not None and settings.second_opinion and reading.kind == ReaderKind.PDF:
             cells, note = _second_opinion(path, cells)
@@ -95,6 +96,7 @@ def process(path: Path, source: str | None = None, settings: Settings | None = N
         reader=reading.kind,
         pages=reading.pages,
         timings=tuple(timings),
+        observed=tuple(observed.values()),
     )
 
 

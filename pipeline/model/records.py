@@ -239,3 +239,5 @@ class DocResult:
     reader: ReaderKind | None = None
     pages: int | None = None
     timings: tuple[tuple[str, float], ...] = ()  # seconds per stage, for the benchmark
+    # what reconciliation worked from: the store keeps it so a correction can re-reconcile
+    observed: tuple[Observed, ...] = ()

@@ -76,10 +76,24 @@ def reconcile(
     cfg = Settings.resolve(settings)
     rules = identities(ident.applications_layout)
     keys = canonical_keys(ident.template, ident.applications_layout)
+    obs = settle_alternatives(ident, observed, alternatives, cfg)
+    return _reconcile(keys, obs, rules, cfg)
+
+
+def settle_alternatives(
+    ident: Identification,
+    observed: Mapping[CellKey, Observed],
+    alternatives: Mapping[str, Sequence[Mapping[CellKey, Observed]]] | None = None,
+    settings: Settings | None = None,
+) -> dict[CellKey, Observed]:
+    """The observations with each over-full row's placement chosen: what :func:`reconcile`
+    works from, kept by the store so a reviewer's correction can re-run it without the file."""
+    cfg = Settings.resolve(settings)
+    rules = identities(ident.applications_layout)
     obs = dict(observed)
     for options in (alternatives or {}).values():
         obs.update(_choose(options, obs, rules, cfg))
-    return _reconcile(keys, obs, rules, cfg)
+    return obs
 
 
 def _choose(

@@ -19,8 +19,11 @@ from types import TracebackType
 from typing import Any
 
 from pipeline.model.records import DocResult, Status
+from pipeline.store.review import VALUE
 
-SCHEMA_VERSION = 2  # 2: the files table; documents no longer hold unreadable files (sha256 '')
+# 2: the files table; documents no longer hold unreadable files (sha256 '')
+# 3: the review desk: cells.version, the observations, reviewers' decisions and their audit log
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
@@ -54,6 +57,7 @@ CREATE TABLE IF NOT EXISTS cells (
     line INTEGER,
     reason TEXT,
     suggestion DOUBLE PRECISION,
+    version INTEGER NOT NULL DEFAULT 0,
     UNIQUE (document_id, tbl, row_key, col_key)
 );
 CREATE INDEX IF NOT EXISTS cells_document ON cells(document_id);
@@ -78,6 +82,27 @@ CREATE TABLE IF NOT EXISTS files (
 );
 CREATE INDEX IF NOT EXISTS files_sha256 ON files(sha256);
 CREATE INDEX IF NOT EXISTS files_output ON files(output);
+CREATE TABLE IF NOT EXISTS observed (
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    tbl TEXT NOT NULL, row_key TEXT NOT NULL, col_key TEXT NOT NULL,
+    value DOUBLE PRECISION, confidence DOUBLE PRECISION NOT NULL, blank INTEGER NOT NULL,
+    seen TEXT, text TEXT, page INTEGER,
+    x0 DOUBLE PRECISION, y0 DOUBLE PRECISION, x1 DOUBLE PRECISION, y1 DOUBLE PRECISION,
+    line INTEGER,
+    PRIMARY KEY (document_id, tbl, row_key, col_key)
+);
+CREATE TABLE IF NOT EXISTS decisions (
+    sha256 TEXT NOT NULL, tbl TEXT NOT NULL, row_key TEXT NOT NULL, col_key TEXT NOT NULL,
+    kind TEXT NOT NULL, value DOUBLE PRECISION,
+    PRIMARY KEY (sha256, tbl, row_key, col_key)
+);
+CREATE TABLE IF NOT EXISTS reviews (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL, tbl TEXT NOT NULL, row_key TEXT NOT NULL, col_key TEXT NOT NULL,
+    action TEXT NOT NULL, old_value DOUBLE PRECISION, new_value DOUBLE PRECISION,
+    old_status TEXT, old_kind TEXT, old_decided DOUBLE PRECISION,
+    reviewer TEXT NOT NULL, at TEXT NOT NULL, undone INTEGER NOT NULL DEFAULT 0
+);
 """
 
 
@@ -165,6 +190,11 @@ class Store:
                 raise
             raise StoreError(f"cannot open the store {path}: {e}") from e
 
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The open connection, for the review desk's queries (pipeline/store/review.py)."""
+        return self._db
+
     def _open(self) -> None:
         db = self._db
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -180,14 +210,20 @@ class Store:
             )
         db.execute("PRAGMA foreign_keys = ON")
         db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA busy_timeout = 5000")
+        if version is not None and version < 3 and "cells" in tables:
+            with db:  # before the schema script: the version column exists from 3 on
+                db.execute("ALTER TABLE cells ADD COLUMN version INTEGER NOT NULL DEFAULT 0")
         with db:
             db.executescript(_SCHEMA)
         with db:
             if version is None:
                 db.execute("DELETE FROM schema_version")
                 db.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
-            elif version < 2:
-                self._migrate_1_to_2()
+            else:
+                if version < 2:
+                    self._migrate_1_to_2()
+                self._db.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
 
     def _name(self) -> str:
         return str(self._db.execute("PRAGMA database_list").fetchone()[2])
@@ -206,7 +242,6 @@ class Store:
             [(src, os.path.abspath(src), sha or None, *rest) for src, sha, *rest in rows],
         )
         self._db.execute("DELETE FROM documents WHERE sha256 = ''")
-        self._db.execute("UPDATE schema_version SET version = 2")
 
     def __enter__(self) -> Store:
         return self
@@ -314,6 +349,17 @@ class Store:
             "INSERT INTO checks (document_id, identity, holds, detail) VALUES (?, ?, ?, ?)",
             [(doc_id, ch.identity, int(ch.holds), ch.detail) for ch in r.checks],
         )
+        self._db.executemany(
+            "INSERT INTO observed (document_id, tbl, row_key, col_key, value, confidence, blank,"
+            " seen, text, page, x0, y0, x1, y1, line)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (doc_id, o.key.table, o.key.row, o.key.col, o.number.value, o.number.confidence,
+                 int(o.number.blank), o.seen, o.text, o.origin.page,
+                 *(o.origin.bbox or (None, None, None, None)), o.origin.line)
+                for o in r.observed
+            ],
+        )  # fmt: skip
 
     def _corrected(self, doc_id: int) -> dict[tuple[str, str, str], tuple[Any, ...]]:
         """The document's corrected cells: whole rows, in the cells INSERT's column order."""
@@ -326,16 +372,23 @@ class Store:
         return {(r[0], r[1], r[2]): tuple(r) for r in rows}
 
     def correct(self, sha256: str, table: str, row: str, col: str, value: float) -> None:
-        """A reviewer's correction of one cell."""
+        """A reviewer's correction of one cell, also kept as a decision (pipeline/store/review.py)
+        so that the reviewer's desk re-reconciles with it. The desk's own path also re-runs
+        reconciliation and keeps an audit row; this one only sets the value."""
         with self._db:
             cur = self._db.execute(
-                "UPDATE cells SET value = ?, status = ?, reason = 'set by a reviewer'"
+                "UPDATE cells SET value = ?, status = ?, reason = NULL, suggestion = NULL,"
+                " version = version + 1"
                 " WHERE document_id = (SELECT id FROM documents WHERE sha256 = ?)"
                 " AND tbl = ? AND row_key = ? AND col_key = ?",
                 (value, str(Status.CORRECTED), sha256, table, row, col),
             )
             if cur.rowcount != 1:
                 raise KeyError(f"no cell {table}.{row}.{col} in document {sha256[:12]}")
+            self._db.execute(
+                "INSERT OR REPLACE INTO decisions VALUES (?, ?, ?, ?, ?, ?)",
+                (sha256, table, row, col, VALUE, value),
+            )
 
     def documents(self) -> list[StoredDocument]:
         rows = self._db.execute(

@@ -1,0 +1,53 @@
+"""A store with cells to review, for the desk's tests: a text extraction whose review table
+is in doubt, and a generated PDF with one doubtful misread the identities correct."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+from pipeline.model.records import CellKey, DocResult, DocStatus, Number, Status
+from pipeline.recover.reconcile import reconcile
+from pipeline.run import process
+from pipeline.store.export import write_json
+from pipeline.store.sqlite import Store
+
+from .conftest import SAMPLES
+
+TEXT = SAMPLES / "000_4ad504e2c8547839.txt"
+PDF = SAMPLES / "generated" / "gen_2021_split.pdf"
+MISREAD = CellKey("applications", "granted", "natural_person")
+
+
+def misread(r: DocResult, key: CellKey) -> DocResult:
+    """The result as if ``key`` had been read one too high, doubtfully."""
+    obs = {o.key: o for o in r.observed}
+    o = obs[key]
+    assert isinstance(o.number.value, int)
+    obs[key] = replace(o, number=Number(o.number.value + 1, 0.7), text=str(o.number.value + 1))
+    assert r.identification is not None
+    cells, checks = reconcile(r.identification, obs)
+    status = DocStatus.PARTIAL if any(c.status == Status.REVIEW for c in cells) else r.status
+    return replace(
+        r, cells=tuple(cells), checks=tuple(checks), observed=tuple(obs.values()), status=status
+    )
+
+
+def build(tmp: Path) -> Path:
+    """Copies of the sources under ``tmp/src``, their JSON in ``tmp/out``; the store's path."""
+    src, out = tmp / "src", tmp / "out"
+    src.mkdir()
+    out.mkdir()
+    db = out / "gongkai.sqlite"
+    with Store(db) as st:
+        for path, hurt in ((TEXT, False), (PDF, True)):
+            copy = src / path.name
+            shutil.copy(path, copy)
+            r = process(copy)
+            if hurt:
+                r = misread(r, MISREAD)
+            key = str(copy.resolve())
+            json_path = write_json(r, out, copy.stem, key)
+            st.save(r, key, str(json_path.resolve()))
+    return db
