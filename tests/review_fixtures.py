@@ -34,8 +34,20 @@ def misread(r: DocResult, key: CellKey) -> DocResult:
     )
 
 
-def build(tmp: Path) -> Path:
-    """Copies of the sources under ``tmp/src``, their JSON in ``tmp/out``; the store's path."""
+def lost(r: DocResult, table: str) -> DocResult:
+    """The result as if ``table`` had not been found in the filing."""
+    obs = {o.key: o for o in r.observed if o.key.table != table}
+    assert r.identification is not None
+    cells, checks = reconcile(r.identification, obs)
+    return replace(
+        r, cells=tuple(cells), checks=tuple(checks), observed=tuple(obs.values()),
+        status=DocStatus.PARTIAL, warnings=(*r.warnings, f"{table} values not found"),
+    )  # fmt: skip
+
+
+def build(tmp: Path, lose: str | None = None) -> Path:
+    """Copies of the sources under ``tmp/src``, their JSON in ``tmp/out``; the store's path.
+    ``lose``: a table of the text extraction taken as not found."""
     src, out = tmp / "src", tmp / "out"
     src.mkdir()
     out.mkdir()
@@ -47,6 +59,8 @@ def build(tmp: Path) -> Path:
             r = process(copy)
             if hurt:
                 r = misread(r, MISREAD)
+            elif lose:
+                r = lost(r, lose)
             key = str(copy.resolve())
             json_path = write_json(r, out, copy.stem, key)
             st.save(r, key, str(json_path.resolve()))

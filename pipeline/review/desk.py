@@ -249,23 +249,26 @@ class Desk:
                 doc = rs.document(db, last.sha256)
                 if doc is None:
                     raise DeskError("the document is no longer in the store", 409)
+                group = rs.batch(db, last)
+                keys = {r.key for r in group}
                 later = [
                     r
                     for r in rs.reviews(db, last.sha256)
                     if r.id > last.id
-                    and r.key == last.key
+                    and r.key in keys
                     and not r.undone
-                    and r.action in (rs.VALUE, rs.ILLEGIBLE)
+                    and r.action in rs.DECISIONS
                 ]
                 if later:
                     raise DeskError(
                         f"{later[-1].reviewer} decided on this cell since: not undone", 409
                     )
-                c = rs.cell_by_key(db, doc.id, last.key)
-                rs.set_decision(db, last.sha256, last.key, last.old_kind, last.old_decided)
-                rs.mark_undone(db, last.id)
-                if c is not None:  # the undo is in the audit trail too
-                    rs.log(db, last.sha256, last.key, "undo", c, last.old_decided, None, reviewer)
+                for r in group:
+                    c = rs.cell_by_key(db, doc.id, r.key)
+                    rs.set_decision(db, r.sha256, r.key, r.old_kind, r.old_decided)
+                    rs.mark_undone(db, r.id)
+                    if c is not None:  # the undo is in the audit trail too
+                        rs.log(db, r.sha256, r.key, "undo", c, r.old_decided, None, reviewer)
                 settle(db, doc)
             written = rewrite_json(st, doc)
         return {"ok": True, "undone": last.id, "written": written}
@@ -303,6 +306,8 @@ def settle(db: Any, doc: rs.DocInfo) -> None:
         origin = obs[key].origin if key in obs else Origin()
         if kind == rs.VALUE:
             obs[key] = Observed(key, Number(v, 1.0), origin, str(v), Evidence.READ)
+        elif kind == rs.ABSENT:  # nothing to reconcile with: the cell is left out
+            obs.pop(key, None)
         else:
             obs[key] = Observed(key, Number(None, 0.0), origin, "?", Evidence.UNREADABLE)
     ident = Identification(Template(doc.template), Layout(doc.layout), None, None)
@@ -320,6 +325,8 @@ def settle(db: Any, doc: rs.DocInfo) -> None:
         d = decided.get(c.key)
         if d and d[0] == rs.VALUE:
             c = Cell(c.key, d[1], Status.CORRECTED, 1.0, c.origin)
+        elif d and d[0] == rs.ABSENT:  # a reviewer's "not in this filing": null, said plainly
+            c = Cell(c.key, None, Status.CORRECTED, 1.0, c.origin)
         elif c.key in flagged and d is None and c.status == Status.OK:
             c = replace(
                 c,
@@ -401,6 +408,9 @@ def rewrite_json(st: Store, doc: rs.DocInfo) -> list[str]:
         path = Path(output)
         data = json.loads(path.read_text(encoding="utf-8"))
         data["status"] = status
+        data.pop("warnings", None)
+        if said := warnings(db, doc):
+            data["warnings"] = said
         data["cells"] = [cell_json(c) for c in cells]
         data["checks"] = [
             {"identity": c.identity, "holds": c.holds, **({"detail": c.detail} if c.detail else {})}
@@ -411,6 +421,14 @@ def rewrite_json(st: Store, doc: rs.DocInfo) -> list[str]:
         tmp.replace(path)
         written.append(str(path))
     return written
+
+
+def warnings(db: Any, doc: rs.DocInfo) -> list[str]:
+    """The document's warnings, and a line per table a reviewer marked absent."""
+    absent = sorted({k.table for k, (kind, _) in rs.decisions(db, doc.sha256).items()
+                     if kind == rs.ABSENT})  # fmt: skip
+    out = list(json.loads(doc.warnings))
+    return out + [f"{t} absent in this filing (a reviewer's decision)" for t in absent]
 
 
 def _int(v: float | None) -> float | int | None:

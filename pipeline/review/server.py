@@ -20,10 +20,14 @@ from urllib.parse import parse_qs, urlsplit
 
 from pipeline.review.crop import crop_png
 from pipeline.review.desk import QUEUE_LIMIT, Desk, DeskError, source_path
+from pipeline.review.tables import decide_table
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 _STATIC = {"app.js": "text/javascript", "app.css": "text/css"}
 _CELL = re.compile(r"^/api/cells/(\d+)/(crop\.png|lines|decide)$")
+_TABLE = re.compile(r"^/api/documents/([0-9a-f]{64})/tables/(\w+)/decide$")
+_DOC = re.compile(r"^/api/documents/([0-9a-f]{64})$")
+_PAGE = re.compile(r"^/api/documents/([0-9a-f]{64})/pages/(\d+)\.png$")
 _MAX_BODY = 10_000
 
 
@@ -156,6 +160,9 @@ class Handler(BaseHTTPRequestHandler):
         desk, reviewer = self.server.desk, self.server.reviewer
         if path == "/api/undo":
             self._json(200, desk.undo(reviewer))
+            return
+        if t := _TABLE.match(path):
+            self._json(200, decide_table(desk, t[1], t[2], str(body.get("action")), reviewer))
             return
         m = _CELL.match(path)
         if not m or m[2] != "decide":

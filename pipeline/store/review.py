@@ -32,6 +32,9 @@ from pipeline.model.records import (
 
 VALUE = "value"  # the reviewer set the value (or kept the printed one)
 ILLEGIBLE = "illegible"  # the reviewer cannot read it in the source either
+ABSENT = "absent"  # the whole table is not in the filing: value null, no silent 0
+BLANK = "blank"  # the whole table is printed blank: each cell a reviewer's 0 (kind VALUE)
+DECISIONS = (VALUE, ILLEGIBLE, ABSENT, BLANK)  # the audit actions undo takes back
 
 
 @dataclass(frozen=True)
@@ -208,18 +211,23 @@ def log(
     new_value: float | None,
     previous: tuple[str, float | None] | None,
     reviewer: str,
+    at: str | None = None,
 ) -> int:
-    """One row of the audit trail; its id."""
-    now = datetime.now(UTC).isoformat(timespec="seconds")
+    """One row of the audit trail; its id. A table's decision gives all its rows one ``at``."""
     cur = db.execute(
         "INSERT INTO reviews (sha256, tbl, row_key, col_key, action, old_value, new_value,"
         " old_status, old_kind, old_decided, reviewer, at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             sha256, key.table, key.row, key.col, action, old.value, new_value, old.status,
-            previous[0] if previous else None, previous[1] if previous else None, reviewer, now,
+            previous[0] if previous else None, previous[1] if previous else None, reviewer,
+            at or now(),
         ),
     )  # fmt: skip
     return int(cur.lastrowid or 0)
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def reviews(db: sqlite3.Connection, sha256: str | None = None) -> list[Review]:
@@ -240,11 +248,21 @@ def reviews(db: sqlite3.Connection, sha256: str | None = None) -> list[Review]:
 def last_review(db: sqlite3.Connection, reviewer: str) -> Review | None:
     """The reviewer's latest decision not yet undone (undo takes decisions back in turn)."""
     mine = [
-        r
-        for r in reviews(db)
-        if r.reviewer == reviewer and not r.undone and r.action in (VALUE, ILLEGIBLE)
+        r for r in reviews(db) if r.reviewer == reviewer and not r.undone and r.action in DECISIONS
     ]
     return mine[-1] if mine else None
+
+
+def batch(db: sqlite3.Connection, last: Review) -> list[Review]:
+    """The rows taken back with ``last``: itself, or its whole table's decision (one time)."""
+    if last.action not in (ABSENT, BLANK):
+        return [last]
+    return [
+        r
+        for r in reviews(db, last.sha256)
+        if (r.reviewer, r.action, r.at, r.key.table, r.undone)
+        == (last.reviewer, last.action, last.at, last.key.table, False)
+    ]
 
 
 def mark_undone(db: sqlite3.Connection, review_id: int) -> None:

@@ -1,0 +1,92 @@
+"""Whole-table decisions over HTTP: absent in this filing, printed blank, undo, refusals."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline.review.server import serve
+from pipeline.store import review as rs
+from pipeline.store.sqlite import Store
+
+from .conftest import validate_output
+from .review_fixtures import TEXT, build
+from .test_review_api import Client, _run
+
+LOST = "review_litigation"
+
+
+@pytest.fixture
+def lost_db(tmp_path: Path) -> Path:
+    return build(tmp_path, lose=LOST)
+
+
+@pytest.fixture
+def client(lost_db: Path) -> Iterator[Client]:
+    server = serve(lost_db, "127.0.0.1", 0, "ana", None)
+    _run(server)
+    yield Client(server)
+    server.shutdown()
+    server.server_close()
+
+
+def _text_doc(client: Client) -> str:
+    q = client.queue(f"?table={LOST}")
+    (sha,) = {i["sha256"] for i in q["items"]}
+    return sha  # type: ignore[no-any-return]
+
+
+def _table(client: Client, sha: str, action: str, table: str = LOST) -> tuple[int, Any]:
+    return client.call("POST", f"/api/documents/{sha}/tables/{table}/decide", {"action": action})
+
+
+def _out(db: Path) -> dict[str, Any]:
+    data = json.loads((db.parent / f"{TEXT.stem}.json").read_text(encoding="utf-8"))
+    validate_output(data)
+    return data  # type: ignore[no-any-return]
+
+
+def test_absent_leaves_queue_null_and_said(client: Client, lost_db: Path) -> None:
+    sha = _text_doc(client)
+    assert client.queue(f"?table={LOST}")["shown"] == 15
+    status, data = _table(client, sha, "absent")
+    assert status == 200 and data["cells"] == 15 and data["written"]
+    assert client.queue(f"?table={LOST}")["shown"] == 0
+    out = _out(lost_db)
+    cells = [c for c in out["cells"] if c["table"] == LOST]
+    assert {(c["value"], c["status"], c["reason"]) for c in cells} == {(None, "corrected", None)}
+    assert f"{LOST} absent in this filing (a reviewer's decision)" in out["warnings"]
+    with Store(lost_db) as st:
+        audit = [r for r in rs.reviews(st.connection) if r.action == "absent"]
+    assert len(audit) == 15 and {r.reviewer for r in audit} == {"ana"}
+
+
+def test_blank_sets_zeros_and_undo_takes_the_table_back(client: Client, lost_db: Path) -> None:
+    sha = _text_doc(client)
+    assert _table(client, sha, "blank")[0] == 200
+    cells = [c for c in _out(lost_db)["cells"] if c["table"] == LOST]
+    assert {(c["value"], c["status"]) for c in cells} == {(0, "corrected")}
+    status, _ = client.call("POST", "/api/undo", {})
+    assert status == 200
+    assert client.queue(f"?table={LOST}")["shown"] == 15
+    out = _out(lost_db)
+    assert {c["status"] for c in out["cells"] if c["table"] == LOST} == {"review"}
+    assert not any("absent" in w for w in out.get("warnings", []))
+    assert client.call("POST", "/api/undo", {})[0] == 409
+
+
+def test_table_actions_refused(client: Client) -> None:
+    sha = _text_doc(client)
+    # a table read from the filing is neither absent nor blank
+    status, data = _table(client, sha, "absent", "active_disclosure")
+    assert status == 409 and "read from the filing" in data["error"]
+    assert _table(client, sha, "zeros")[0] == 400
+    assert _table(client, sha, "blank", "nothing")[0] == 404
+    assert _table(client, "0" * 64, "blank")[0] == 404
+    path = f"/api/documents/{sha}/tables/{LOST}/decide"
+    assert client.call("POST", path, {"action": "blank"}, csrf=False)[0] == 403
+    assert client.queue(f"?table={LOST}")["shown"] == 15
