@@ -20,10 +20,12 @@ from urllib.parse import parse_qs, urlsplit
 
 from pipeline.review.crop import crop_png
 from pipeline.review.desk import QUEUE_LIMIT, Desk, DeskError, source_path
+from pipeline.review.docview import document_view, page_png
 from pipeline.review.tables import decide_table
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
-_STATIC = {"app.js": "text/javascript", "app.css": "text/css"}
+_STATIC = {"app.js": "text/javascript", "app.css": "text/css", "doc.js": "text/javascript"}
+_DOC_PAGE = re.compile(r"^/doc/([0-9a-f]{64})$")
 _CELL = re.compile(r"^/api/cells/(\d+)/(crop\.png|lines|decide)$")
 _TABLE = re.compile(r"^/api/documents/([0-9a-f]{64})/tables/(\w+)/decide$")
 _DOC = re.compile(r"^/api/documents/([0-9a-f]{64})$")
@@ -97,8 +99,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def _get(self, path: str, query: dict[str, list[str]]) -> None:
         desk = self.server.desk
-        if path == "/":
-            page = _static("index.html").decode("utf-8")
+        if path == "/" or _DOC_PAGE.match(path):
+            page = _static("index.html" if path == "/" else "doc.html").decode("utf-8")
             page = page.replace("{{CSRF}}", self.server.csrf)
             page = page.replace("{{REVIEWER}}", _html(self.server.reviewer))
             self._send(200, page.encode("utf-8"), "text/html; charset=utf-8")
@@ -110,6 +112,10 @@ class Handler(BaseHTTPRequestHandler):
             if not limit.isdigit():
                 raise DeskError("limit is a number")
             self._json(200, desk.queue(**args, limit=min(int(limit), 5 * QUEUE_LIMIT)))
+        elif m := _DOC.match(path):
+            self._json(200, document_view(desk, m[1]))
+        elif m := _PAGE.match(path):
+            self._send(200, page_png(desk, m[1], int(m[2])), "image/png")
         elif m := _CELL.match(path):
             cell_id, what = int(m[1]), m[2]
             if what == "lines":

@@ -4,6 +4,8 @@ const csrf = document.querySelector('meta[name="csrf-token"]').content;
 const token = new URLSearchParams(location.search).get("token");
 let items = [];
 let current = 0;
+let wanted = new URLSearchParams(location.search).get("document");  // from the document view
+let jump = (location.hash.match(/^#cell-(\d+)$/) || [])[1];
 
 function withToken(url) {
   return token ? url + (url.includes("?") ? "&" : "?") + "token=" + encodeURIComponent(token) : url;
@@ -30,7 +32,7 @@ function el(tag, attrs, ...children) {
 function filters() {
   const q = new URLSearchParams();
   for (const f of ["document", "table", "reason"]) {
-    const v = document.getElementById("f-" + f).value;
+    const v = document.getElementById("f-" + f).value || (f === "document" ? wanted : "");
     if (v) q.set(f, v);
   }
   return q.toString();
@@ -48,8 +50,13 @@ async function load(keep) {
   for (const d of data.documents) {
     sel.append(el("option", { value: d.sha256, textContent: `${d.source} (${d.count})` }));
   }
-  sel.value = chosen;
+  sel.value = chosen || wanted || "";
+  wanted = null;
   current = keep ? Math.min(current, Math.max(items.length - 1, 0)) : 0;
+  if (jump) {
+    current = Math.max(0, items.findIndex((it) => String(it.id) === jump));
+    jump = undefined;
+  }
   render();
 }
 
@@ -71,7 +78,8 @@ function render() {
       `${it.table_title} › ${it.row_label} › ${it.col_label}`));
     box.append(el("div", { className: "meta" },
       `${it.source.split("/").pop()} · value ${it.value ?? "—"} · confidence ${it.confidence} · ${it.reason}` +
-      (it.suggestion !== null ? ` · suggestion ${it.suggestion}` : "")));
+      (it.suggestion !== null ? ` · suggestion ${it.suggestion}` : ""),
+      " · ", el("a", { href: withToken(`/doc/${it.sha256}`), className: "doc" }, "document")));
     if (it.page !== null && it.bbox) {
       const img = el("img", { alt: "the cell in the source", loading: "lazy", src: withToken(`/api/cells/${it.id}/crop.png`) });
       img.onerror = async () => {
