@@ -78,3 +78,49 @@ def test_accept_with_enter_in_the_browser(tmp_path: Path, update_golden: bool) -
     key = (MISREAD.table, MISREAD.row, MISREAD.col)
     cell = next(c for c in out["cells"] if (c["table"], c["row"], c["col"]) == key)
     assert cell["status"] == "corrected"
+
+
+def test_document_view_in_the_browser(tmp_path: Path) -> None:
+    """The matrices, a whole table printed blank and undone, a page's image, and a click on a
+    review cell that lands on its queue item."""
+    if not CHROMIUM.exists():
+        pytest.skip("no /usr/bin/chromium (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    expect = sync_api.expect
+    db = build(tmp_path, lose="review_litigation")
+    server = serve(db, "127.0.0.1", 0, "ana", None)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    host, port = server.server_address[:2]
+    base = f"http://{host!s}:{port}"
+    try:
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+            page = browser.new_page(viewport={"width": 1100, "height": 900})
+            page.goto(base + "/")
+            expect(page.locator("#count")).to_contain_text("16 to review")
+            # the text document's queue item links to its document view
+            page.locator(".item a.doc").last.click()
+            lost = page.locator('table.matrix[data-table="review_litigation"]')
+            expect(lost.locator("td.st-review")).to_have_count(15)
+            expect(page.locator("h2").first).to_contain_text("二、主动公开政府信息情况")
+            page.locator('button[data-action="blank"]').click()
+            expect(lost.locator("td.st-corrected")).to_have_count(15)
+            page.keyboard.press("u")
+            expect(lost.locator("td.st-review")).to_have_count(15)
+            target = lost.locator("td.st-review").nth(3)
+            cell_id = target.get_attribute("data-id")
+            target.click()
+            expect(page.locator(".item.current")).to_have_attribute("data-id", str(cell_id))
+            # the PDF's view (its document first in the whole queue): its page with the boxes
+            page.goto(base + "/")
+            page.locator(".item a.doc").first.click()
+            img = page.locator("#pages img").first
+            img.scroll_into_view_if_needed()
+            page.wait_for_function(
+                "() => { const i = document.querySelector('#pages img');"
+                " return i && i.complete && i.naturalWidth > 0; }"
+            )
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
