@@ -214,7 +214,26 @@ def files_cmd(out_dir: Path | None, db_url: str | None, only_failed: bool) -> No
 )
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--repeat", default=3, show_default=True, help="Timed runs per file (median kept).")
-def bench_cmd(paths: tuple[Path, ...], repeat: int) -> None:
+@click.option(
+    "--review",
+    "review_cells",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Instead: the review desk's latency over a synthetic store with this many cells to "
+    "review (median of 15 requests of the queue's first page and of a crop).",
+)
+def bench_cmd(paths: tuple[Path, ...], repeat: int, review_cells: int | None) -> None:
+    if review_cells is not None:
+        from pipeline.review.bench import run
+
+        rb = run(review_cells)
+        click.echo(
+            f"review cells: {rb.review_cells} in {rb.documents} documents "
+            f"(store built in {rb.build_seconds:.1f} s)"
+        )
+        click.echo(f"  queue, first page  {rb.queue_ms:8.1f} ms (median of {rb.requests})")
+        click.echo(f"  crop of a cell     {rb.crop_ms:8.1f} ms (median of {rb.requests})")
+        return
     files = collect(list(paths)) if paths else _default_files()
     if not files:
         raise click.UsageError("no files to benchmark: name some PDFs")

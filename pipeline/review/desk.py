@@ -9,6 +9,7 @@ were kept falls back to observations rebuilt from its cells (a settled cell as a
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from dataclasses import dataclass, replace
@@ -31,7 +32,13 @@ from pipeline.model.records import (
     Status,
     Template,
 )
-from pipeline.model.taxonomy import SIGNED_COLS, TABLE_TITLES, identities, table_layout
+from pipeline.model.taxonomy import (
+    SIGNED_COLS,
+    TABLE_TITLES,
+    Identity,
+    identities,
+    table_layout,
+)
 from pipeline.read.text import decode_lines
 from pipeline.recover.reconcile import reconcile
 from pipeline.recover.second_opinion import FLAGGED_CONFIDENCE
@@ -158,7 +165,7 @@ class Desk:
             }
         values = cache[doc.sha256]
         out = []
-        for ident in identities(doc.layout):
+        for ident in _rules(doc.layout):
             if key not in ident.cells:
                 continue
             lhs = [values.get(k) for k in ident.lhs]
@@ -272,6 +279,12 @@ class Desk:
                 settle(db, doc)
             written = rewrite_json(st, doc)
         return {"ok": True, "undone": last.id, "written": written}
+
+
+@functools.cache
+def _rules(layout: Layout) -> tuple[Identity, ...]:
+    """The identities of a layout, built once: a queue page asks for them per item."""
+    return tuple(identities(layout))
 
 
 def etag(c: rs.QueueCell) -> str:
