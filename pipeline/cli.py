@@ -20,6 +20,7 @@ from pipeline.read.route import IMAGE_SUFFIXES
 from pipeline.review.desk import resettle
 from pipeline.run import SCAN_STAGES, Input, collect, failed_input, gather, missing, process
 from pipeline.store.export import output_name, write_json
+from pipeline.store.review import identification
 from pipeline.store.sqlite import Store, StoreError, UnsupportedStore, open_store, sqlite_path
 
 log = logging.getLogger("gongkai")
@@ -91,6 +92,9 @@ def extract(
                 log.error("%s: failed: %s", inp.path, inp.problem)
                 continue
             result = failed_input(inp) if inp.problem else process(inp.path, settings=settings)
+            if result.sha256 and (chosen := identification(store.connection, result.sha256)):
+                # a reviewer chose the template and layout for this content: extract with them
+                result = process(inp.path, settings=settings, template=chosen[0], layout=chosen[1])
             name = names.claim(inp)
             path = write_json(result, out_dir, name.removesuffix(".json"), inp.key)
             store.save(result, inp.key, str(path.resolve()))

@@ -21,9 +21,11 @@ from pipeline.model.records import (
     DocResult,
     DocStatus,
     ErrorItem,
+    Layout,
     ReaderKind,
     Stage,
     Status,
+    Template,
 )
 from pipeline.read.pdf.camelot_lattice import MissingExtra, lattice_cells
 from pipeline.read.route import SUFFIXES, read
@@ -37,8 +39,15 @@ STAGES = tuple(str(s) for s in Stage)
 SCAN_STAGES = ("render", "orient", "prepare", "grid", "ocr")
 
 
-def process(path: Path, source: str | None = None, settings: Settings | None = None) -> DocResult:
-    """Run one file through the stages; never raises for a bad file."""
+def process(
+    path: Path,
+    source: str | None = None,
+    settings: Settings | None = None,
+    template: Template | None = None,
+    layout: Layout | None = None,
+) -> DocResult:
+    """Run one file through the stages; never raises for a bad file. ``template`` and
+    ``layout``: a reviewer's choice, taken instead of what the filing tells (``identify``)."""
     src = source or str(path)
     try:
         digest = sha256_of(path)
@@ -63,7 +72,7 @@ def process(path: Path, source: str | None = None, settings: Settings | None = N
         timings += reading.timings
         stage = Stage.IDENTIFY
         sections = split_sections(reading.rows)
-        ident = identify(sections, reading.rows)
+        ident = identify(sections, reading.rows, template, layout)
         lap("identify")
         stage = Stage.MATCH
         matched = match_tables(sections, ident, reading.kind, settings)

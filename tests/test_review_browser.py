@@ -107,6 +107,11 @@ def test_document_view_in_the_browser(tmp_path: Path) -> None:
             expect(lost.locator("td.st-corrected")).to_have_count(15)
             page.keyboard.press("u")
             expect(lost.locator("td.st-review")).to_have_count(15)
+            # switching the （六） layout extracts again: table 三 gets the 2019 rows
+            page.select_option("#layout", "2019")
+            page.locator("#identify").click()
+            expect(page.locator("#message")).to_have_text("extracted again")
+            expect(page.locator("#status")).to_contain_text("layout 2019")
             target = lost.locator("td.st-review").nth(3)
             cell_id = target.get_attribute("data-id")
             target.click()

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from pipeline.model.records import Layout, Template
+from pipeline.model.taxonomy import table_layout
 from pipeline.review.server import serve
 from pipeline.store import review as rs
 from pipeline.store.sqlite import Store
@@ -90,3 +92,38 @@ def test_table_actions_refused(client: Client) -> None:
     path = f"/api/documents/{sha}/tables/{LOST}/decide"
     assert client.call("POST", path, {"action": "blank"}, csrf=False)[0] == 403
     assert client.queue(f"?table={LOST}")["shown"] == 15
+
+
+def test_switch_layout_rematches_and_keeps_decisions(client: Client, lost_db: Path) -> None:
+    sha = _text_doc(client)
+    assert _table(client, sha, "blank")[0] == 200
+    assert _out(lost_db)["applications_layout"] == "2021"
+    path = f"/api/documents/{sha}/identify"
+    status, data = client.call("POST", path, {"template": "2021", "layout": "2019"})
+    assert status == 200 and data["written"], data
+    out = _out(lost_db)
+    assert (out["template"], out["applications_layout"]) == ("2021", "2019")
+    rows = {c["row"] for c in out["cells"] if c["table"] == "applications"}
+    one_row = {k for k, _ in table_layout("applications", Template.T2021, Layout.ONE_ROW)[0]}
+    assert rows == one_row != {k for k, _ in table_layout("applications", Template.T2021,
+                                                          Layout.THREE_ROWS)[0]}  # fmt: skip
+    blank = [c for c in out["cells"] if c["table"] == LOST]
+    assert {(c["value"], c["status"]) for c in blank} == {(0, "corrected")}  # decisions kept
+    view = client.call("GET", f"/api/documents/{sha}")[1]
+    assert view["layout"] == "2019"
+    # a later extraction forces the reviewer's choice too
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    src = lost_db.parent.parent / "src" / TEXT.name
+    res = CliRunner().invoke(main, ["extract", str(src), "--out", str(lost_db.parent)])
+    assert res.exit_code == 0, res.output
+    assert _out(lost_db)["applications_layout"] == "2019"
+    with Store(lost_db) as st:
+        audit = [
+            (r.key.row, r.key.col) for r in rs.reviews(st.connection) if r.action == "identify"
+        ]
+    assert audit == [("template", "2021→2021"), ("layout", "2021→2019")]
+    assert client.call("POST", path, {"template": "2020", "layout": "2019"})[0] == 400
+    assert client.call("POST", path, {"template": "2021", "layout": "2019"}, csrf=False)[0] == 403

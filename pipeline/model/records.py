@@ -206,6 +206,7 @@ class Decision(StrEnum):
     ROWS = "rows"  # the rows of table 三's （六）其他处理 (the layout; the template: 2021 only)
     YEAR = "year"  # the year reported on (the template: the 2021 template from 2021 on)
     FALLBACK = "fallback"  # nothing told it: the default
+    REVIEWER = "reviewer"  # a person confirmed or chose it (``gongkai review``): firm
 
 
 @dataclass(frozen=True)

@@ -232,16 +232,23 @@ def _fragments(row: Row) -> bool:
     return bool(cells) and all(len(t) <= 2 and not looks_numeric(t) for t in cells)
 
 
-def identify(sections: Sections, all_rows: tuple[Row, ...]) -> Identification:
+def identify(
+    sections: Sections,
+    all_rows: tuple[Row, ...],
+    template: Template | None = None,
+    layout: Layout | None = None,
+) -> Identification:
+    """The template and the （六） layout, each with what told it; a ``template`` or ``layout``
+    given is a reviewer's (``Decision.REVIEWER``) and is not looked for."""
     if APPLICATIONS not in sections.tables and ACTIVE not in sections.tables:
         raise NotAReport(
             "no standard table found "
             "(neither 主动公开政府信息情况 nor 收到和处理政府信息公开申请情况)"
         )
     organ, year = title_organ_year(all_rows)
-    template, template_by = _template(sections, year)
-    layout, layout_by = _layout(sections, template)
-    return Identification(template, layout, organ, year, template_by, layout_by)
+    t, template_by = (template, Decision.REVIEWER) if template else _template(sections, year)
+    lay, layout_by = (layout, Decision.REVIEWER) if layout else _layout(sections, t)
+    return Identification(t, lay, organ, year, template_by, layout_by)
 
 
 def _template(sections: Sections, year: int | None) -> tuple[Template, Decision]:

@@ -421,6 +421,7 @@ def rewrite_json(st: Store, doc: rs.DocInfo) -> list[str]:
         path = Path(output)
         data = json.loads(path.read_text(encoding="utf-8"))
         data["status"] = status
+        data["template"], data["applications_layout"] = doc.template, doc.layout
         data.pop("warnings", None)
         if said := warnings(db, doc):
             data["warnings"] = said

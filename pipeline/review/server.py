@@ -21,13 +21,14 @@ from urllib.parse import parse_qs, urlsplit
 from pipeline.review.crop import crop_png
 from pipeline.review.desk import QUEUE_LIMIT, Desk, DeskError, source_path
 from pipeline.review.docview import document_view, page_png
-from pipeline.review.tables import decide_table
+from pipeline.review.tables import decide_table, reidentify
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 _STATIC = {"app.js": "text/javascript", "app.css": "text/css", "doc.js": "text/javascript"}
 _DOC_PAGE = re.compile(r"^/doc/([0-9a-f]{64})$")
 _CELL = re.compile(r"^/api/cells/(\d+)/(crop\.png|lines|decide)$")
 _TABLE = re.compile(r"^/api/documents/([0-9a-f]{64})/tables/(\w+)/decide$")
+_IDENTIFY = re.compile(r"^/api/documents/([0-9a-f]{64})/identify$")
 _DOC = re.compile(r"^/api/documents/([0-9a-f]{64})$")
 _PAGE = re.compile(r"^/api/documents/([0-9a-f]{64})/pages/(\d+)\.png$")
 _MAX_BODY = 10_000
@@ -169,6 +170,10 @@ class Handler(BaseHTTPRequestHandler):
             return
         if t := _TABLE.match(path):
             self._json(200, decide_table(desk, t[1], t[2], str(body.get("action")), reviewer))
+            return
+        if t := _IDENTIFY.match(path):
+            args = (str(body.get("template")), str(body.get("layout")))
+            self._json(200, reidentify(desk, t[1], *args, reviewer))
             return
         m = _CELL.match(path)
         if not m or m[2] != "decide":

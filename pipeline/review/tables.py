@@ -1,19 +1,26 @@
-"""Whole-table decisions, for what is not one cell: a table the filing does not have
-("absent in this filing") and a table printed blank ("all zeros").
+"""Decisions on what is not one cell: a table the filing does not have ("absent in this
+filing"), a table printed blank ("all zeros"), and the template or （六） layout.
 
 Both are laid over every cell of the table in one transaction, each cell a decision and a row
 of the audit trail like a cell decision, all under one action name and time so that undo
 takes the whole table back at once. "Absent" leaves the cells ``corrected`` with value null
 (never a silent 0) and the document's JSON says so in its ``warnings``; "blank" sets each cell
 to 0 as a reviewer's value, then the document re-reconciles.
+
+A template or layout a reviewer confirms or switches re-runs the whole extraction of the
+source with them forced (``process(template=, layout=)``): the cells are matched again, the
+cell decisions are laid over the new reading, and the choice is kept per document content
+(``identifications``) so that a later ``gongkai extract`` forces it too. Not undone by undo:
+choose again to go back.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pipeline.model.records import CellKey, Status
-from pipeline.review.desk import _WRITE, Desk, DeskError, rewrite_json, settle
+from pipeline.model.records import CellKey, DocStatus, Layout, Status, Template
+from pipeline.review.desk import _WRITE, Desk, DeskError, rewrite_json, settle, source_path
+from pipeline.run import process
 from pipeline.store import review as rs
 
 TABLE_ACTIONS = (rs.ABSENT, rs.BLANK)
@@ -59,3 +66,36 @@ def decide_table(desk: Desk, sha256: str, table: str, action: str, reviewer: str
             settle(db, doc)
         written = rewrite_json(st, doc)
     return {"ok": True, "cells": len(cells), "written": written}
+
+
+def reidentify(
+    desk: Desk, sha256: str, template: str, layout: str, reviewer: str
+) -> dict[str, Any]:
+    """Extract the document again with ``template`` and ``layout`` forced, keeping the
+    reviewers' cell decisions; refused when the source's content changed since."""
+    try:
+        t, lay = Template(template), Layout(layout)
+    except ValueError:
+        raise DeskError(f"template and layout are each one of {', '.join(Template)}") from None
+    with desk._store() as st:
+        doc = rs.document(st.connection, sha256)
+    if doc is None:
+        raise DeskError(f"no document {sha256}", 404)
+    r = process(source_path(doc), doc.source, template=t, layout=lay)  # slow: outside the lock
+    if r.status == DocStatus.FAILED:
+        raise DeskError(f"cannot extract it so: {r.error.message if r.error else r.status}", 422)
+    if r.sha256 != sha256:
+        raise DeskError("the source file changed since it was extracted: extract it again", 409)
+    with _WRITE, desk._store() as st:
+        db = st.connection
+        for _, resolved, output in doc.files:
+            st.save(r, resolved, output)
+        with db:
+            rs.set_identification(db, sha256, t, lay, reviewer)
+            rs.log_identification(db, sha256, "template", doc.template, t, reviewer)
+            rs.log_identification(db, sha256, "layout", doc.layout, lay, reviewer)
+            new = rs.document(db, sha256)
+            assert new is not None
+            settle(db, new)
+        written = rewrite_json(st, new)
+    return {"ok": True, "template": t, "layout": lay, "written": written}

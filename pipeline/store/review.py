@@ -160,6 +160,23 @@ def document(db: sqlite3.Connection, sha256: str) -> DocInfo | None:
     return DocInfo(row[0], row[1], row[2], template, layout, row[5], tuple(files))
 
 
+def identification(db: sqlite3.Connection, sha256: str) -> tuple[Template, Layout] | None:
+    """The template and layout a reviewer chose for the document's content, if any."""
+    row = db.execute(
+        "SELECT template, layout FROM identifications WHERE sha256 = ?", (sha256,)
+    ).fetchone()
+    return (Template(row[0]), Layout(row[1])) if row else None
+
+
+def set_identification(
+    db: sqlite3.Connection, sha256: str, template: Template, layout: Layout, reviewer: str
+) -> None:
+    db.execute(
+        "INSERT OR REPLACE INTO identifications VALUES (?, ?, ?, ?, ?)",
+        (sha256, str(template), str(layout), reviewer, now()),
+    )
+
+
 def observations(db: sqlite3.Connection, doc_id: int) -> dict[CellKey, Observed]:
     rows = db.execute(
         "SELECT tbl, row_key, col_key, value, confidence, blank, seen, text, page,"
@@ -224,6 +241,17 @@ def log(
         ),
     )  # fmt: skip
     return int(cur.lastrowid or 0)
+
+
+def log_identification(
+    db: sqlite3.Connection, sha256: str, what: str, old: str | None, new: str, reviewer: str
+) -> None:
+    """The audit row of a template or layout chosen (``what``): "old→new" in its column."""
+    db.execute(
+        "INSERT INTO reviews (sha256, tbl, row_key, col_key, action, reviewer, at)"
+        " VALUES (?, '', ?, ?, 'identify', ?, ?)",
+        (sha256, what, f"{old}→{new}", reviewer, now()),
+    )
 
 
 def now() -> str:

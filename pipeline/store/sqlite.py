@@ -23,7 +23,8 @@ from pipeline.store.review import VALUE
 
 # 2: the files table; documents no longer hold unreadable files (sha256 '')
 # 3: the review desk: cells.version, the observations, reviewers' decisions and their audit log
-SCHEMA_VERSION = 3
+# 4: identifications, a reviewer's template and （六） layout per document content
+SCHEMA_VERSION = 4
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
@@ -102,6 +103,10 @@ CREATE TABLE IF NOT EXISTS reviews (
     action TEXT NOT NULL, old_value DOUBLE PRECISION, new_value DOUBLE PRECISION,
     old_status TEXT, old_kind TEXT, old_decided DOUBLE PRECISION,
     reviewer TEXT NOT NULL, at TEXT NOT NULL, undone INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS identifications (
+    sha256 TEXT PRIMARY KEY, template TEXT NOT NULL, layout TEXT NOT NULL,
+    reviewer TEXT NOT NULL, at TEXT NOT NULL
 );
 """
 

@@ -72,6 +72,8 @@ async function load() {
   document.getElementById("source").textContent = d.source.split("/").pop();
   document.getElementById("status").textContent =
     `${d.status} · template ${d.template ?? "?"} · （六） layout ${d.layout ?? "?"}`;
+  document.getElementById("template").value = d.template ?? "2021";
+  document.getElementById("layout").value = d.layout ?? "2021";
   document.getElementById("warnings").replaceChildren(...d.warnings.map((w) => el("li", {}, w)));
   const main = document.getElementById("tables");
   main.replaceChildren();
@@ -94,6 +96,13 @@ async function undo() {
 }
 
 document.getElementById("undo").addEventListener("click", undo);
+document.getElementById("identify").addEventListener("click", async () => {
+  const body = { template: document.getElementById("template").value,
+    layout: document.getElementById("layout").value };
+  say("extracting again…");
+  try { await api("POST", `/api/documents/${sha}/identify`, body); say("extracted again"); await load(); }
+  catch (e) { say(e.message); }
+});
 document.addEventListener("keydown", (e) => {
   if (e.key === "u" && !e.ctrlKey && !e.metaKey && !e.altKey) { e.preventDefault(); undo(); }
 });
