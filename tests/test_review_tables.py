@@ -72,6 +72,8 @@ def test_blank_sets_zeros_and_undo_takes_the_table_back(client: Client, lost_db:
     assert _table(client, sha, "blank")[0] == 200
     cells = [c for c in _out(lost_db)["cells"] if c["table"] == LOST]
     assert {(c["value"], c["status"]) for c in cells} == {(0, "corrected")}
+    status, data = _table(client, sha, "absent")  # never over decisions: undo them first
+    assert status == 409 and "decided already" in data["error"]
     status, _ = client.call("POST", "/api/undo", {})
     assert status == 200
     assert client.queue(f"?table={LOST}")["shown"] == 15

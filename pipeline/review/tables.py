@@ -28,7 +28,8 @@ TABLE_ACTIONS = (rs.ABSENT, rs.BLANK)
 
 def decide_table(desk: Desk, sha256: str, table: str, action: str, reviewer: str) -> dict[str, Any]:
     """Mark ``table`` of the document absent or blank; refused when a cell of it was read
-    firmly (``ok``): a table the filing prints is neither."""
+    firmly (``ok``): a table the filing prints is neither; and when a cell of it has a
+    reviewer's decision already: a whole-table action never overwrites one (undo it first)."""
     if action not in TABLE_ACTIONS:
         raise DeskError(f"unknown table action {action!r}: one of {', '.join(TABLE_ACTIONS)}")
     with _WRITE, desk._store() as st:
@@ -57,6 +58,12 @@ def decide_table(desk: Desk, sha256: str, table: str, action: str, reviewer: str
                     409,
                 )
             previous = rs.decisions(db, sha256)
+            if decided := [k for k in previous if k.table == table]:
+                raise DeskError(
+                    f"{len(decided)} cells of {table} are decided already "
+                    f"({decided[0].row}/{decided[0].col}): undo them first",
+                    409,
+                )
             kind, value = (rs.VALUE, 0.0) if action == rs.BLANK else (rs.ABSENT, None)
             at = rs.now()
             for c in cells:
