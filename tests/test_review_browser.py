@@ -1,8 +1,9 @@
 """The desk in a real browser (Playwright driving Debian's chromium): the queue shows a crop,
 Enter accepts the suggestion, the count drops, and the decision persists into the JSON.
 
-The README's screenshot, docs/review-queue.png, is taken here; it is rewritten only with
-``pytest --update-golden`` (like the golden files: a reviewed change, never a CI side effect).
+The README's screenshots, docs/review-queue.png and review-document.png, are taken here;
+they are rewritten only with ``pytest --update-golden`` (like the golden files: a reviewed
+change, never a CI side effect).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from .review_fixtures import MISREAD, build
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "review-queue.png"
+DOC_SCREENSHOT = SCREENSHOT.with_name("review-document.png")
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -80,7 +82,7 @@ def test_accept_with_enter_in_the_browser(tmp_path: Path, update_golden: bool) -
     assert cell["status"] == "corrected"
 
 
-def test_document_view_in_the_browser(tmp_path: Path) -> None:
+def test_document_view_in_the_browser(tmp_path: Path, update_golden: bool) -> None:
     """The matrices, a whole table printed blank and undone, a page's image, and a click on a
     review cell that lands on its queue item."""
     if not CHROMIUM.exists():
@@ -125,6 +127,11 @@ def test_document_view_in_the_browser(tmp_path: Path) -> None:
                 "() => { const i = document.querySelector('#pages img');"
                 " return i && i.complete && i.naturalWidth > 0; }"
             )
+            page.evaluate("window.scrollTo(0, 0)")
+            shot = page.screenshot(path=str(tmp_path / "document.png"))
+            assert shot[:8] == b"\x89PNG\r\n\x1a\n"
+            if update_golden:
+                DOC_SCREENSHOT.write_bytes(shot)
             browser.close()
     finally:
         server.shutdown()
