@@ -129,3 +129,18 @@ def test_switch_layout_rematches_and_keeps_decisions(client: Client, lost_db: Pa
     assert audit == [("template", "2021→2021"), ("layout", "2021→2019")]
     assert client.call("POST", path, {"template": "2020", "layout": "2019"})[0] == 400
     assert client.call("POST", path, {"template": "2021", "layout": "2019"}, csrf=False)[0] == 403
+
+
+def test_forced_identification_is_the_reviewers(tmp_path: Path) -> None:
+    """``process`` with a template and layout forced: taken as given, decided by the reviewer
+    (firm: no "not told" warning), and the layout's rows are the ones matched."""
+    from pipeline.model.records import Decision
+    from pipeline.run import process
+
+    r = process(TEXT, template=Template.T2019, layout=Layout.ONE_ROW)
+    assert r.identification is not None
+    ident = r.identification
+    assert (ident.template, ident.applications_layout) == (Template.T2019, Layout.ONE_ROW)
+    assert ident.template_by == ident.layout_by == Decision.REVIEWER
+    assert not any("not told" in w for w in r.warnings)
+    assert process(TEXT).identification.template_by != Decision.REVIEWER  # type: ignore[union-attr]
