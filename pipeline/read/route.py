@@ -10,7 +10,6 @@ from pathlib import Path
 
 from pipeline.model.records import ReaderKind, Reading
 from pipeline.read.markdown import read_markdown
-from pipeline.read.pdf.reader import NeedsOCR, read_pdf
 from pipeline.read.text import read_text
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
@@ -35,6 +34,8 @@ def read(path: Path) -> Reading:
     if kind == "markdown":
         return read_markdown(path)
     if kind == "pdf":
+        from pipeline.read.pdf.reader import NeedsOCR, read_pdf  # PyMuPDF: only for PDFs
+
         try:
             return read_pdf(path)
         except NeedsOCR as e:
@@ -53,6 +54,8 @@ def _read_scan(path: Path, why: str, only: frozenset[int] | None = None) -> Read
     try:
         from pipeline.read.scan.reader import read_scan
     except ImportError as e:
+        from pipeline.read.pdf.reader import NeedsOCR
+
         raise NeedsOCR(f"{why}; the OCR reader could not be loaded: {e}") from e
     return read_scan(path, only=only)
 

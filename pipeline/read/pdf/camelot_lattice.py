@@ -20,8 +20,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import pymupdf
-
 from pipeline.model.records import CellText, Origin
 
 INSTALL_HINT = "pip install 'gongkai[camelot]'"
@@ -67,6 +65,8 @@ def lattice_cells(path: Path, pages: Iterable[int]) -> tuple[CellText, ...]:
         suppress_stdout=True,
     )
     out: list[CellText] = []
+    import pymupdf  # here, not at import: the command line starts without it
+
     with pymupdf.open(path) as doc:
         for table in tables:
             page = int(table.page)
