@@ -58,8 +58,19 @@ def test_accept_with_enter_in_the_browser(tmp_path: Path, update_golden: bool) -
             assert shot[:8] == b"\x89PNG\r\n\x1a\n"
             if update_golden:
                 SCREENSHOT.write_bytes(shot)
+            # the document's checks, in a second tab: the row identity fails before the fix
+            href = first.locator("a.doc").get_attribute("href")
+            checks = browser.new_page()
+            checks.goto(url.rstrip("/") + str(href))
+            granted = checks.locator("li", has_text="applications.row.granted")
+            sync_api.expect(granted).to_have_class("st-review")
+            page.bring_to_front()
             page.keyboard.press("Enter")
             sync_api.expect(count).to_contain_text("5 to review")
+            checks.reload()  # and holds after it: the identity turned green
+            sync_api.expect(
+                checks.locator("li", has_text="applications.row.granted")
+            ).to_have_class("st-ok")
             page.reload()
             sync_api.expect(count).to_contain_text("5 to review")
             sync_api.expect(page.locator(".item").first).not_to_contain_text("予以公开")

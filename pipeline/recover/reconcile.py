@@ -185,12 +185,10 @@ def _reconcile(
     _propagate(rules, values)
 
     # 4. final checks; the cells that explain the failures
-    checks: list[Check] = []
     failing: list[Identity] = []
     holding: list[Identity] = []
     for r in rules:
         h = _holds(r, values)
-        checks.append(Check(r.name, bool(h), r.cells, None if h is not None else "undetermined"))
         if h:
             holding.append(r)
         elif h is False:
@@ -254,7 +252,18 @@ def _reconcile(
             cells.append(_cell(k, v, Status.OK, confirmed, origin, None, None))
         else:
             cells.append(_cell(k, v, Status.INFERRED, _INFERRED_CONFIDENCE, origin, None, None))
-    return cells, checks
+    return cells, _checks(rules, cells)
+
+
+def _checks(rules: list[Identity], cells: list[Cell]) -> list[Check]:
+    """Each identity on the values that go out: a reviewer sees a read the identities
+    contradict fail its checks, as the cell shows it."""
+    out = {c.key: c.value for c in cells}
+    checks = []
+    for r in rules:
+        h = _holds(r, out)
+        checks.append(Check(r.name, bool(h), r.cells, None if h is not None else "undetermined"))
+    return checks
 
 
 def _unvouched(
