@@ -4,11 +4,15 @@ is in doubt, and a generated PDF with one doubtful misread the identities correc
 from __future__ import annotations
 
 import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
 from pipeline.model.records import CellKey, DocResult, DocStatus, Number, Status
 from pipeline.recover.reconcile import reconcile
+from pipeline.review.server import ReviewServer, serve
 from pipeline.run import process
 from pipeline.store.export import write_json
 from pipeline.store.sqlite import Store
@@ -65,3 +69,15 @@ def build(tmp: Path, lose: str | None = None) -> Path:
             json_path = write_json(r, out, copy.stem, key)
             st.save(r, key, str(json_path.resolve()))
     return db
+
+
+@contextmanager
+def serving(db: Path, reviewer: str = "ana", token: str | None = None) -> Iterator[ReviewServer]:
+    """The desk served on a free loopback port in a thread, shut down after."""
+    server = serve(db, "127.0.0.1", 0, reviewer, token)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ from pipeline.store import review as rs
 from pipeline.store.sqlite import Store
 
 from .conftest import validate_output
-from .review_fixtures import MISREAD, TEXT, build
+from .review_fixtures import MISREAD, TEXT, build, serving
 
 
 class Client:
@@ -55,12 +54,6 @@ class Client:
         return self.call("POST", f"/api/cells/{item['id']}/decide", body)
 
 
-def _run(server: ReviewServer) -> threading.Thread:
-    t = threading.Thread(target=server.serve_forever, daemon=True)
-    t.start()
-    return t
-
-
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     return build(tmp_path)
@@ -68,11 +61,8 @@ def db(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def client(db: Path) -> Iterator[Client]:
-    server = serve(db, "127.0.0.1", 0, "ana", None)
-    _run(server)
-    yield Client(server)
-    server.shutdown()
-    server.server_close()
+    with serving(db) as server:
+        yield Client(server)
 
 
 def _find(q: dict[str, Any], row: str, col: str) -> dict[str, Any]:
@@ -208,15 +198,10 @@ def test_csrf_required(client: Client) -> None:
 def test_token_required_off_loopback(db: Path) -> None:
     with pytest.raises(ValueError, match="token"):
         serve(db, "0.0.0.0", 0, "ana", None)
-    server = serve(db, "127.0.0.1", 0, "ana", "s3cret")
-    _run(server)
-    try:
+    with serving(db, token="s3cret") as server:
         assert Client(server).call("GET", "/api/queue")[0] == 401
         assert Client(server, "wrong").call("GET", "/")[0] == 401
         assert Client(server, "s3cret").call("GET", "/api/queue")[0] == 200
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_store_without_observations_still_settles(client: Client, db: Path) -> None:
@@ -288,9 +273,7 @@ def test_second_opinion_doubts_survive_a_resettle(client: Client, db: Path) -> N
 
 
 def test_two_reviewers_never_overwrite_each_other(client: Client, db: Path) -> None:
-    other = serve(db, "127.0.0.1", 0, "bo", None)
-    _run(other)
-    try:
+    with serving(db, "bo") as other:
         bo = Client(other)
         item = client.queue()["items"][0]
         assert client.decide(item, "set", "3")[0] == 200  # ana
@@ -309,6 +292,3 @@ def test_two_reviewers_never_overwrite_each_other(client: Client, db: Path) -> N
         with Store(db) as st:
             actions = [(r.reviewer, r.action) for r in rs.reviews(st.connection)]
         assert actions == [("ana", "value"), ("bo", "value"), ("bo", "undo")]
-    finally:
-        other.shutdown()
-        other.server_close()

@@ -9,14 +9,11 @@ change, never a CI side effect).
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 
 import pytest
 
-from pipeline.review.server import serve
-
-from .review_fixtures import MISREAD, build
+from .review_fixtures import MISREAD, build, serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "review-queue.png"
@@ -35,11 +32,9 @@ def test_accept_with_enter_in_the_browser(tmp_path: Path, update_golden: bool) -
         pytest.skip("no /usr/bin/chromium (apt-get install chromium)")
     sync_api = pytest.importorskip("playwright.sync_api")
     db = build(tmp_path)
-    server = serve(db, "127.0.0.1", 0, "ana", None)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    host, port = server.server_address[:2]
-    url = f"http://{host!s}:{port}/"
-    try:
+    with serving(db) as server:
+        host, port = server.server_address[:2]
+        url = f"http://{host!s}:{port}/"
         with sync_api.sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
             page = browser.new_page(viewport={"width": 1100, "height": 900})
@@ -84,9 +79,6 @@ def test_accept_with_enter_in_the_browser(tmp_path: Path, update_golden: bool) -
             page.keyboard.press("u")
             sync_api.expect(count).to_contain_text("5 to review")
             browser.close()
-    finally:
-        server.shutdown()
-        server.server_close()
     out = json.loads((tmp_path / "out" / "gen_2021_split.json").read_text(encoding="utf-8"))
     key = (MISREAD.table, MISREAD.row, MISREAD.col)
     cell = next(c for c in out["cells"] if (c["table"], c["row"], c["col"]) == key)
@@ -101,11 +93,9 @@ def test_document_view_in_the_browser(tmp_path: Path, update_golden: bool) -> No
     sync_api = pytest.importorskip("playwright.sync_api")
     expect = sync_api.expect
     db = build(tmp_path, lose="review_litigation")
-    server = serve(db, "127.0.0.1", 0, "ana", None)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    host, port = server.server_address[:2]
-    base = f"http://{host!s}:{port}"
-    try:
+    with serving(db) as server:
+        host, port = server.server_address[:2]
+        base = f"http://{host!s}:{port}"
         with sync_api.sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
             page = browser.new_page(viewport={"width": 1100, "height": 900})
@@ -144,6 +134,3 @@ def test_document_view_in_the_browser(tmp_path: Path, update_golden: bool) -> No
             if update_golden:
                 DOC_SCREENSHOT.write_bytes(shot)
             browser.close()
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -8,19 +8,14 @@ from pathlib import Path
 import pymupdf
 import pytest
 
-from pipeline.review.server import serve
-
-from .review_fixtures import MISREAD, build
-from .test_review_api import Client, _run
+from .review_fixtures import MISREAD, build, serving
+from .test_review_api import Client
 
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[Client]:
-    server = serve(build(tmp_path), "127.0.0.1", 0, "ana", None)
-    _run(server)
-    yield Client(server)
-    server.shutdown()
-    server.server_close()
+    with serving(build(tmp_path)) as server:
+        yield Client(server)
 
 
 def _pdf_doc(client: Client) -> tuple[str, dict]:  # type: ignore[type-arg]

@@ -11,13 +11,12 @@ import pytest
 
 from pipeline.model.records import Layout, Template
 from pipeline.model.taxonomy import table_layout
-from pipeline.review.server import serve
 from pipeline.store import review as rs
 from pipeline.store.sqlite import Store
 
 from .conftest import validate_output
-from .review_fixtures import TEXT, build
-from .test_review_api import Client, _run
+from .review_fixtures import TEXT, build, serving
+from .test_review_api import Client
 
 LOST = "review_litigation"
 
@@ -29,11 +28,8 @@ def lost_db(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def client(lost_db: Path) -> Iterator[Client]:
-    server = serve(lost_db, "127.0.0.1", 0, "ana", None)
-    _run(server)
-    yield Client(server)
-    server.shutdown()
-    server.server_close()
+    with serving(lost_db) as server:
+        yield Client(server)
 
 
 def _text_doc(client: Client) -> str:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import functools
 import json
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -86,6 +88,12 @@ class Desk:
 
     def _store(self) -> Store:
         return Store(self.db_path)
+
+    @contextmanager
+    def writing(self) -> Iterator[Store]:
+        """The store, with this process's decisions one at a time."""
+        with _WRITE, self._store() as st:
+            yield st
 
     def queue(
         self,
@@ -215,12 +223,8 @@ class Desk:
         (its :func:`etag` when the page was loaded)."""
         if action not in ACTIONS:
             raise DeskError(f"unknown action {action!r}: one of {', '.join(ACTIONS)}")
-        with _WRITE, self._store() as st:
-            db = st.connection
-            # check and write in one transaction, taken before the check: another server
-            # process on this store cannot slip a decision in between
-            db.execute("BEGIN IMMEDIATE")
-            with db:
+        with self.writing() as st:
+            with immediate(st) as db:
                 c = rs.cell(db, cell_id)
                 if c is None:
                     raise DeskError(f"no cell {cell_id}", 404)
@@ -246,10 +250,8 @@ class Desk:
 
         Refused when someone decided on that cell since: undo never overwrites another's work.
         """
-        with _WRITE, self._store() as st:
-            db = st.connection
-            db.execute("BEGIN IMMEDIATE")
-            with db:
+        with self.writing() as st:
+            with immediate(st) as db:
                 last = rs.last_review(db, reviewer)
                 if last is None:
                     raise DeskError("nothing to undo", 409)
@@ -351,6 +353,16 @@ def settle(db: Any, doc: rs.DocInfo) -> None:
     review = any(c.status == Status.REVIEW for c in out)
     status = DocStatus.PARTIAL if review or json.loads(doc.warnings) else DocStatus.OK
     rs.apply(db, doc, out, checks, str(status))
+
+
+@contextmanager
+def immediate(st: Store) -> Iterator[Any]:
+    """One write transaction, taken before its checks: another server process on this
+    store cannot slip a decision in between a check and its write."""
+    db = st.connection
+    db.execute("BEGIN IMMEDIATE")
+    with db:
+        yield db
 
 
 def resettle(st: Store, sha256: str) -> bool:

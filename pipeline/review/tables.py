@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.model.records import CellKey, DocStatus, Layout, Status, Template
-from pipeline.review.desk import _WRITE, Desk, DeskError, rewrite_json, settle, source_path
+from pipeline.review.desk import Desk, DeskError, immediate, rewrite_json, settle, source_path
 from pipeline.run import process
 from pipeline.store import review as rs
 
@@ -32,10 +32,8 @@ def decide_table(desk: Desk, sha256: str, table: str, action: str, reviewer: str
     reviewer's decision already: a whole-table action never overwrites one (undo it first)."""
     if action not in TABLE_ACTIONS:
         raise DeskError(f"unknown table action {action!r}: one of {', '.join(TABLE_ACTIONS)}")
-    with _WRITE, desk._store() as st:
-        db = st.connection
-        db.execute("BEGIN IMMEDIATE")
-        with db:
+    with desk.writing() as st:
+        with immediate(st) as db:
             doc = rs.document(db, sha256)
             if doc is None:
                 raise DeskError(f"no document {sha256}", 404)
@@ -93,7 +91,7 @@ def reidentify(
         raise DeskError(f"cannot extract it so: {r.error.message if r.error else r.status}", 422)
     if r.sha256 != sha256:
         raise DeskError("the source file changed since it was extracted: extract it again", 409)
-    with _WRITE, desk._store() as st:
+    with desk.writing() as st:
         db = st.connection
         for _, resolved, output in doc.files:
             st.save(r, resolved, output)
