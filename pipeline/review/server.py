@@ -201,6 +201,6 @@ def _html(text: str) -> str:
     )
 
 
-def serve(db: Path, host: str, port: int, reviewer: str, token: str | None) -> ReviewServer:
+def serve(db: str | Path, host: str, port: int, reviewer: str, token: str | None) -> ReviewServer:
     """A server ready to ``serve_forever`` (port 0: any free port, see ``server_address``)."""
     return ReviewServer((host, port), Desk(db), reviewer, token)

@@ -48,6 +48,7 @@ from pipeline.store.schema import (
     to_db,
 )
 
+
 @dataclass(frozen=True)
 class StoredDocument:
     sha256: str
@@ -214,9 +215,7 @@ class Store:
             documents.c.error_message,
         ).order_by(documents.c.id)  # fmt: skip
         if current_only:
-            q = q.where(
-                exists().where(files.c.sha256 == documents.c.sha256, files.c.is_current)
-            )
+            q = q.where(exists().where(files.c.sha256 == documents.c.sha256, files.c.is_current))
         with self.read() as db:
             return [StoredDocument(*r) for r in db.execute(q)]
 

@@ -1,7 +1,7 @@
 """The store's names at their old place (the store is no longer SQLite only): new code
 imports from pipeline.store.db and pipeline.store.engine."""
 
-from pipeline.store.db import StoredCell, StoredDocument, StoredFile, Store, open_store
+from pipeline.store.db import Store, StoredCell, StoredDocument, StoredFile, open_store
 from pipeline.store.engine import StoreError, StoreWriteError, UnsupportedStore
 from pipeline.store.legacy import SCHEMA_VERSION
 

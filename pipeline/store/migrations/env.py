@@ -1,5 +1,5 @@
-"""Alembic's environment: gongkai runs migrations itself, on the connection it passes in
-``config.attributes["connection"]`` (inside the store's write lock, see pipeline/store/migrate.py)."""
+"""Alembic's environment: gongkai runs the migrations itself, on the connection it passes
+in ``config.attributes["connection"]``, inside the store's write lock (see ../migrate.py)."""
 
 from alembic import context
 
