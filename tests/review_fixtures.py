@@ -14,8 +14,8 @@ from pipeline.model.records import CellKey, DocResult, DocStatus, Number, Status
 from pipeline.recover.reconcile import reconcile
 from pipeline.review.server import ReviewServer, serve
 from pipeline.run import process
+from pipeline.store.db import Store
 from pipeline.store.export import write_json
-from pipeline.store.sqlite import Store
 
 from .conftest import SAMPLES
 

@@ -191,7 +191,9 @@ def test_a_newer_revision_is_refused(store_url: str) -> None:
 # --- file versions -------------------------------------------------------------------------
 
 
-def new_content(r: DocResult, tag: str, reads: dict[CellKey, float | int] | None = None) -> DocResult:
+def new_content(
+    r: DocResult, tag: str, reads: dict[CellKey, float | int] | None = None
+) -> DocResult:
     """``r`` as if the file had been edited: another sha256, and some cells read otherwise."""
     obs = []
     for o in r.observed:
