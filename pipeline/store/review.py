@@ -188,7 +188,8 @@ def document(db: Connection, sha256: str) -> DocInfo | None:
     ).fetchall()
     template = Template(row[3]) if row[3] else None
     layout = Layout(row[4]) if row[4] else None
-    return DocInfo(row[0], row[1], row[2], template, layout, row[5], tuple(tuple(f) for f in files))  # type: ignore[arg-type]
+    paths = tuple((str(p), str(r), o) for p, r, o in files)
+    return DocInfo(row[0], row[1], row[2], template, layout, row[5], paths)
 
 
 def identification(db: Connection, sha256: str) -> tuple[Template, Layout] | None:

@@ -18,12 +18,12 @@ depends_on = None
 F = sa.Float  # DOUBLE PRECISION in version 4
 
 
-def _doc(pk: bool = False) -> sa.Column:  # type: ignore[type-arg]
+def _doc(pk: bool = False) -> sa.Column:
     fk = sa.ForeignKey("documents.id", ondelete="CASCADE")
     return sa.Column("document_id", sa.Integer, fk, nullable=False, primary_key=pk)
 
 
-def _box() -> list[sa.Column]:  # type: ignore[type-arg]
+def _box() -> list[sa.Column]:
     return [sa.Column(n, F) for n in ("x0", "y0", "x1", "y1")]
 
 
