@@ -8,6 +8,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,12 +18,11 @@ from pipeline.model.records import DocStatus, Layout, Status, Template
 from pipeline.read.pdf.camelot_lattice import INSTALL_HINT
 from pipeline.read.pdf.camelot_lattice import available as camelot_available
 from pipeline.read.route import IMAGE_SUFFIXES
-from pipeline.review.desk import resettle
 from pipeline.run import SCAN_STAGES, Input, collect, failed_input, gather, missing, process
-from pipeline.store.db import Store, open_store
-from pipeline.store.engine import StoreError, UnsupportedStore, sqlite_file, store_url
 from pipeline.store.export import output_name, write_json
-from pipeline.store.review import identification
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) is imported by the commands that use it
+    from pipeline.store.db import Store
 
 log = logging.getLogger("gongkai")
 
@@ -84,6 +84,8 @@ def extract(
     if not inputs:
         store.close()
         raise click.UsageError(f"no {_KINDS} files found in the given paths")
+    from pipeline.review.desk import resettle
+
     n_cells = n_review = n_failed = 0
     names = _Names(out_dir, store)
     with store:
@@ -141,11 +143,15 @@ def _check_out(out_dir: Path) -> None:
 
 
 def _chosen(store: Store, sha256: str) -> tuple[Template, Layout] | None:
+    from pipeline.store.review import identification
+
     with store.read() as db:
         return identification(db, sha256)
 
 
 def _check_url(url: str) -> None:
+    from pipeline.store.engine import UnsupportedStore, store_url
+
     try:
         store_url(url)
     except UnsupportedStore as e:
@@ -153,6 +159,9 @@ def _check_url(url: str) -> None:
 
 
 def _open(url: str | Path) -> Store:
+    from pipeline.store.db import open_store
+    from pipeline.store.engine import StoreError, UnsupportedStore
+
     try:
         return open_store(url)
     except (UnsupportedStore, StoreError) as e:
@@ -285,6 +294,7 @@ def review(db_url: str, host: str, port: int, reviewer: str | None, token: str |
     import getpass
 
     from pipeline.review.server import LOOPBACK, serve
+    from pipeline.store.engine import sqlite_file, store_url
 
     _check_url(db_url)
     path = sqlite_file(store_url(db_url))

@@ -8,7 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from pipeline.cli import main
 from pipeline.review.desk import Desk, DeskError, rewrite_json
 from pipeline.review.docview import document_view
 from pipeline.review.tables import decide_table
@@ -78,3 +80,9 @@ def test_a_table_decision_and_the_document_view(tmp_path: Path, store_url: str) 
     values = [v for row in cells.values() for v in row.values()]
     assert {(v["value"], v["status"]) for v in values} == {(0, "corrected")}
     assert desk.queue(table="review_litigation")["total"] == 1  # the PDF's misread is left
+
+
+def test_the_review_command_takes_the_store_url(desk: Desk) -> None:
+    """``gongkai review --db URL`` opens the store on either backend (then refuses the host)."""
+    res = CliRunner().invoke(main, ["review", "--db", str(desk.url), "--host", "0.0.0.0"])
+    assert res.exit_code == 2 and "--token" in res.output, res.output

@@ -21,7 +21,7 @@ from pipeline.store import review as rs
 from pipeline.store.db import Store, open_store
 from pipeline.store.engine import StoreError, StoreWriteError
 from pipeline.store.legacy import V4_SCHEMA
-from pipeline.store.migrate import head
+from pipeline.store.migrate import HEAD, head, scripts
 from pipeline.store.schema import from_db, to_db
 
 from .conftest import SAMPLES
@@ -183,3 +183,7 @@ def test_a_lock_is_waited_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
             store.save(r)
         other.rollback()
         other.close()
+
+
+def test_the_head_revision_is_the_newest_shipped() -> None:
+    assert scripts()[0] == HEAD == head() and "0001" in scripts()[1]

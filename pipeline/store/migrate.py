@@ -10,21 +10,27 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 
 from pipeline.store import legacy
 from pipeline.store.engine import StoreError, writing
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BASELINE = "0001"
+# the newest revision in migrations/versions (a test checks): a store there is opened without
+# importing Alembic at all
+HEAD = "0002"
 
 
 def _config(conn: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection"] = conn
@@ -32,16 +38,16 @@ def _config(conn: Connection | None = None) -> Config:
 
 
 @functools.cache
-def _scripts() -> tuple[str, frozenset[str]]:
-    """The head revision and every revision this gongkai knows."""
+def scripts() -> tuple[str | None, frozenset[str]]:
+    """The head revision of the migrations shipped, and every revision this gongkai knows."""
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(_config())
-    head = script.get_current_head()
-    assert head is not None
-    return head, frozenset(r.revision for r in script.walk_revisions())
+    return script.get_current_head(), frozenset(r.revision for r in script.walk_revisions())
 
 
 def head() -> str:
-    return _scripts()[0]
+    return HEAD
 
 
 def revision(db: Connection) -> str | None:
@@ -66,11 +72,13 @@ def prepare(engine: Engine, name: str) -> None:
         _check_known(rev, name)
         if rev is None:
             _adopt(db, name)
+        from alembic import command
+
         command.upgrade(_config(db), "head")
 
 
 def _check_known(rev: str | None, name: str) -> None:
-    if rev is not None and rev not in _scripts()[1]:
+    if rev is not None and rev not in scripts()[1]:
         raise StoreError(
             f"{name} has schema revision {rev}, newer than this gongkai: upgrade gongkai"
         )
@@ -94,4 +102,6 @@ def _adopt(db: Connection, name: str) -> None:
     if db.dialect.name != "sqlite":
         raise StoreError(f"{name}: a legacy store is SQLite only")
     legacy.to_v4(db, version or legacy.SCHEMA_VERSION, tables)
+    from alembic import command
+
     command.stamp(_config(db), BASELINE)
