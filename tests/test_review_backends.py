@@ -14,7 +14,9 @@ from pipeline.cli import main
 from pipeline.review.desk import Desk, DeskError, rewrite_json
 from pipeline.review.docview import document_view
 from pipeline.review.tables import decide_table
+from pipeline.run import process
 from pipeline.store import review as rs
+from pipeline.store.db import Store
 
 from .review_fixtures import MISREAD, build_at
 
@@ -86,3 +88,17 @@ def test_the_review_command_takes_the_store_url(desk: Desk) -> None:
     """``gongkai review --db URL`` opens the store on either backend (then refuses the host)."""
     res = CliRunner().invoke(main, ["review", "--db", str(desk.url), "--host", "0.0.0.0"])
     assert res.exit_code == 2 and "--token" in res.output, res.output
+
+
+def test_an_old_version_leaves_the_queue(tmp_path: Path, desk: Desk) -> None:
+    """The text file changes: its old content's cells are history, not the queue's."""
+    before = desk.queue()
+    text_doc = next(d["sha256"] for d in before["documents"] if d["count"] == 5)
+    with Store(desk.url) as st:
+        (f,) = [f for f in st.files() if f.sha256 == text_doc]
+        edited = Path(f.resolved)
+        edited.write_text(edited.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        st.save(process(edited), f.resolved, f.output)
+    after = desk.queue()
+    assert text_doc not in {d["sha256"] for d in after["documents"]}
+    assert after["total"] == before["total"]  # the new content has the same doubts

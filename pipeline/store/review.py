@@ -99,6 +99,9 @@ _CELL = (
 )
 
 
+_CURRENT = "EXISTS (SELECT 1 FROM files f WHERE f.sha256 = d.sha256 AND f.is_current)"
+
+
 def q(sql: str, *exact: str) -> TextClause:
     """A statement with named parameters, those in ``exact`` bound as exact values."""
     return text(sql).bindparams(*(bindparam(n, type_=Exact()) for n in exact))
@@ -143,9 +146,10 @@ def queue(
     review first (one doubtful cell finishes a document), within one a suggested value first.
 
     A cell a reviewer marked illegible that the identities could not settle stays ``review``
-    in the output but leaves the queue: a person has looked.
+    in the output but leaves the queue: a person has looked. So does a document that is no
+    file's current version any more (its file changed since): history, not work.
     """
-    where, args = ["c.status = 'review'"], {}
+    where, args = ["c.status = 'review'", _CURRENT], {}
     for name, clause, arg in (
         ("sha", "d.sha256 = :sha", document),
         ("tbl", "c.tbl = :tbl", table),
