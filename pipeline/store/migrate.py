@@ -9,6 +9,7 @@ by a newer one: refused, never guessed at.
 from __future__ import annotations
 
 import functools
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,10 @@ BASELINE = "0001"
 # the newest revision in migrations/versions (a test checks): a store there is opened without
 # importing Alembic at all
 HEAD = "0002"
+
+log = logging.getLogger(__name__)
+# Alembic's own chatter (its plugins, "Running upgrade …") is not the user's: one line below
+logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def _config(conn: Connection | None = None) -> Config:
@@ -75,6 +80,7 @@ def prepare(engine: Engine, name: str) -> None:
         from alembic import command
 
         command.upgrade(_config(db), "head")
+        log.info("%s: store schema brought from %s to %s", name, rev or "nothing", HEAD)
 
 
 def _check_known(rev: str | None, name: str) -> None:
