@@ -8,20 +8,21 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from pipeline.bench import bench
 from pipeline.model.config import Settings
-from pipeline.model.records import DocStatus, Status
+from pipeline.model.records import DocStatus, Layout, Status, Template
 from pipeline.read.pdf.camelot_lattice import INSTALL_HINT
 from pipeline.read.pdf.camelot_lattice import available as camelot_available
 from pipeline.read.route import IMAGE_SUFFIXES
-from pipeline.review.desk import resettle
 from pipeline.run import SCAN_STAGES, Input, collect, failed_input, gather, missing, process
 from pipeline.store.export import output_name, write_json
-from pipeline.store.review import identification
-from pipeline.store.sqlite import Store, StoreError, UnsupportedStore, open_store, sqlite_path
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) is imported by the commands that use it
+    from pipeline.store.db import Store
 
 log = logging.getLogger("gongkai")
 
@@ -83,6 +84,8 @@ def extract(
     if not inputs:
         store.close()
         raise click.UsageError(f"no {_KINDS} files found in the given paths")
+    from pipeline.review.desk import resettle
+
     n_cells = n_review = n_failed = 0
     names = _Names(out_dir, store)
     with store:
@@ -92,7 +95,7 @@ def extract(
                 log.error("%s: failed: %s", inp.path, inp.problem)
                 continue
             result = failed_input(inp) if inp.problem else process(inp.path, settings=settings)
-            if result.sha256 and (chosen := identification(store.connection, result.sha256)):
+            if result.sha256 and (chosen := _chosen(store, result.sha256)):
                 # a reviewer chose the template and layout for this content: extract with them
                 result = process(inp.path, settings=settings, template=chosen[0], layout=chosen[1])
             name = names.claim(inp)
@@ -139,14 +142,26 @@ def _check_out(out_dir: Path) -> None:
         raise BadArgument(f"--out {str(out_dir)!r} is not writable: {e.strerror or e}") from e
 
 
+def _chosen(store: Store, sha256: str) -> tuple[Template, Layout] | None:
+    from pipeline.store.review import identification
+
+    with store.read() as db:
+        return identification(db, sha256)
+
+
 def _check_url(url: str) -> None:
+    from pipeline.store.engine import UnsupportedStore, store_url
+
     try:
-        sqlite_path(url)
+        store_url(url)
     except UnsupportedStore as e:
         raise BadArgument(f"--db: {e}") from e
 
 
 def _open(url: str | Path) -> Store:
+    from pipeline.store.db import open_store
+    from pipeline.store.engine import StoreError, UnsupportedStore
+
     try:
         return open_store(url)
     except (UnsupportedStore, StoreError) as e:
@@ -279,18 +294,20 @@ def review(db_url: str, host: str, port: int, reviewer: str | None, token: str |
     import getpass
 
     from pipeline.review.server import LOOPBACK, serve
+    from pipeline.store.engine import sqlite_file, store_url
 
     _check_url(db_url)
-    path = sqlite_path(db_url)
-    if not path.is_file():
+    path = sqlite_file(store_url(db_url))
+    if path is not None and not path.is_file():
         raise BadArgument(f"--db {db_url!r}: no store there (run gongkai extract first)")
-    _open(path).close()  # a gongkai store, migrated to this version
+    target: str | Path = path if path is not None else db_url
+    _open(target).close()  # a gongkai store, migrated to this version
     if host not in LOOPBACK and not token:
         raise BadArgument(f"--host {host}: serving off 127.0.0.1 needs --token")
-    server = serve(path, host, port, reviewer or getpass.getuser(), token)
+    server = serve(target, host, port, reviewer or getpass.getuser(), token)
     h, p = server.server_address[:2]
     shown = h.decode() if isinstance(h, bytes) else h
-    click.echo(f"reviewing {path} at http://{shown}:{p}/" + (f"?token={token}" if token else ""))
+    click.echo(f"reviewing {target} at http://{shown}:{p}/" + (f"?token={token}" if token else ""))
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from functools import cache
@@ -92,3 +93,46 @@ def devset_score(out: Path) -> dict:
         sys.path.pop(0)
     total, _ = score(out, DEVSET / "truth")
     return total
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str | None]:
+    """A PostgreSQL server URL (tests/pg.py), or None when there is none to be had."""
+    from . import pg
+
+    if url := os.environ.get(pg.ENV):
+        yield url
+        return
+    try:
+        url, stop = pg.start_cluster()
+    except (OSError, RuntimeError, KeyError, subprocess.CalledProcessError) as e:
+        detail = getattr(e, "stderr", "") or e
+        _PG_MISSING.append(f"no PostgreSQL for the tests: {detail}")
+        yield None
+        return
+    try:
+        yield url
+    finally:
+        stop()
+
+
+_PG_MISSING: list[str] = []
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh store's URL on each backend: an SQLite file, a new PostgreSQL database. No
+    PostgreSQL: skipped, but failed under CI (CI must test both)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'g.sqlite'}"
+        return
+    from . import pg
+
+    server = request.getfixturevalue("pg_server")
+    if server is None:
+        why = _PG_MISSING[0] if _PG_MISSING else "no PostgreSQL"
+        if in_ci():
+            pytest.fail(f"{why} (CI is set: PostgreSQL tests must run; set {pg.ENV})")
+        pytest.skip(why)
+    with pg.fresh_database(server) as url:
+        yield url

@@ -14,8 +14,8 @@ from pipeline.model.records import CellKey, DocResult, DocStatus, Number, Status
 from pipeline.recover.reconcile import reconcile
 from pipeline.review.server import ReviewServer, serve
 from pipeline.run import process
+from pipeline.store.db import Store
 from pipeline.store.export import write_json
-from pipeline.store.sqlite import Store
 
 from .conftest import SAMPLES
 
@@ -52,10 +52,16 @@ def lost(r: DocResult, table: str) -> DocResult:
 def build(tmp: Path, lose: str | None = None) -> Path:
     """Copies of the sources under ``tmp/src``, their JSON in ``tmp/out``; the store's path.
     ``lose``: a table of the text extraction taken as not found."""
+    db = tmp / "out" / "gongkai.sqlite"
+    build_at(tmp, db, lose)
+    return db
+
+
+def build_at(tmp: Path, db: str | Path, lose: str | None = None) -> None:
+    """:func:`build` into the store at ``db`` (a path or a URL)."""
     src, out = tmp / "src", tmp / "out"
     src.mkdir()
-    out.mkdir()
-    db = out / "gongkai.sqlite"
+    out.mkdir(exist_ok=True)
     with Store(db) as st:
         for path, hurt in ((TEXT, False), (PDF, True)):
             copy = src / path.name
@@ -68,11 +74,12 @@ def build(tmp: Path, lose: str | None = None) -> Path:
             key = str(copy.resolve())
             json_path = write_json(r, out, copy.stem, key)
             st.save(r, key, str(json_path.resolve()))
-    return db
 
 
 @contextmanager
-def serving(db: Path, reviewer: str = "ana", token: str | None = None) -> Iterator[ReviewServer]:
+def serving(
+    db: str | Path, reviewer: str = "ana", token: str | None = None
+) -> Iterator[ReviewServer]:
     """The desk served on a free loopback port in a thread, shut down after."""
     server = serve(db, "127.0.0.1", 0, reviewer, token)
     threading.Thread(target=server.serve_forever, daemon=True).start()

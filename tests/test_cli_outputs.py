@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from pipeline.cli import main
-from pipeline.store.sqlite import SCHEMA_VERSION
+from pipeline.store.legacy import LEGACY_GUARD
 
 from .conftest import SAMPLES
 
@@ -190,7 +190,7 @@ def test_a_version_1_store_is_migrated(tmp_path: Path) -> None:
     r = extract(SEED, "--out", tmp_path / "out", "--db", db)
     assert r.exit_code == 0, r.output
     with sqlite3.connect(db) as c:
-        assert c.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
+        assert c.execute("SELECT version FROM schema_version").fetchall() == [(LEGACY_GUARD,)]
         docs = c.execute("SELECT sha256 FROM documents ORDER BY id").fetchall()
     assert [d[0] for d in docs][:1] == ["ab"] and ("",) not in docs and len(docs) == 2
     assert [(p, s) for p, s, *_ in files_table(db)] == [

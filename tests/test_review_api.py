@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import text
 
 from pipeline.cli import main
 from pipeline.review.desk import DeskError, etag, parse_value
 from pipeline.review.server import ReviewServer, serve
 from pipeline.store import review as rs
-from pipeline.store.sqlite import Store
+from pipeline.store.db import Store
 
 from .conftest import validate_output
 from .review_fixtures import MISREAD, TEXT, build, serving
@@ -105,8 +106,8 @@ def test_accept_corrects_audits_and_rewrites_json(client: Client, db: Path) -> N
         None,
     )
     assert out["status"] == "ok" and all(ch["holds"] for ch in out["checks"])
-    with Store(db) as st:
-        (audit,) = rs.reviews(st.connection)
+    with Store(db) as st, st.read() as c:
+        (audit,) = rs.reviews(c)
     assert (audit.reviewer, audit.old_value, audit.new_value) == (
         "ana",
         item["value"],
@@ -206,8 +207,8 @@ def test_token_required_off_loopback(db: Path) -> None:
 
 def test_store_without_observations_still_settles(client: Client, db: Path) -> None:
     """A store extracted before the observations were kept: they are rebuilt from the cells."""
-    with Store(db) as st, st.connection as c:
-        c.execute("DELETE FROM observed")
+    with Store(db) as st, st.write() as c:
+        c.execute(text("DELETE FROM observed"))
     q = client.queue("?reason=undetermined")
     assert client.decide(_find(q, "counts", "review_total"), "set", "0")[0] == 200
     left = client.queue("?reason=undetermined")["items"]
@@ -250,11 +251,12 @@ def test_other_host_names_refused(client: Client) -> None:
 
 def test_suggested_cells_first_within_a_document(db: Path) -> None:
     with Store(db) as st:
-        db_ = st.connection
-        last = rs.queue(db_, reason="undetermined")[-1]
-        with db_:
-            db_.execute("UPDATE cells SET suggestion = 0 WHERE id = ?", (last.id,))
-        items = rs.queue(db_)
+        with st.read() as c:
+            last = rs.queue(c, reason="undetermined")[-1]
+        with st.write() as c:
+            c.execute(text("UPDATE cells SET suggestion = 0 WHERE id = :id"), {"id": last.id})
+        with st.read() as c:
+            items = rs.queue(c)
     assert [i.id for i in items][1] == last.id  # after the one-cell document, before its peers
     assert items[0].sha256 != last.sha256
 
@@ -262,10 +264,12 @@ def test_suggested_cells_first_within_a_document(db: Path) -> None:
 def test_second_opinion_doubts_survive_a_resettle(client: Client, db: Path) -> None:
     """Re-reconciling after a fix must not clear camelot's doubt about another cell."""
     item = client.queue()["items"][0]
-    with Store(db) as st, st.connection as c:
+    with Store(db) as st, st.write() as c:
         c.execute(
-            "UPDATE cells SET status = 'review', reason = 'second_opinion_disagrees'"
-            " WHERE row_key = 'granted' AND col_key = 'commercial' AND page IS NOT NULL"
+            text(
+                "UPDATE cells SET status = 'review', reason = 'second_opinion_disagrees'"
+                " WHERE row_key = 'granted' AND col_key = 'commercial' AND page IS NOT NULL"
+            )
         )
     assert client.decide(item, "accept")[0] == 200
     left = client.queue("?reason=second_opinion_disagrees")["items"]
@@ -282,13 +286,13 @@ def test_two_reviewers_never_overwrite_each_other(client: Client, db: Path) -> N
         assert status == 409 and "changed since" in data["error"]
         # bo looks again (the corrected cell has left the queue: its version from the store)
         # and decides; ana's undo would now overwrite bo's work: refused
-        with Store(db) as st:
-            cur = rs.cell(st.connection, item["id"])
+        with Store(db) as st, st.read() as c:
+            cur = rs.cell(c, item["id"])
         assert cur is not None and cur.status == "corrected" and cur.value == 3
         assert bo.decide({"id": item["id"], "version": etag(cur)}, "set", "4")[0] == 200
         status, data = client.call("POST", "/api/undo", {})
         assert status == 409 and "bo decided" in data["error"]
         assert bo.call("POST", "/api/undo", {})[0] == 200
-        with Store(db) as st:
-            actions = [(r.reviewer, r.action) for r in rs.reviews(st.connection)]
+        with Store(db) as st, st.read() as c:
+            actions = [(r.reviewer, r.action) for r in rs.reviews(c)]
         assert actions == [("ana", "value"), ("bo", "value"), ("bo", "undo")]

@@ -12,7 +12,7 @@ import pytest
 from pipeline.model.records import Layout, Template
 from pipeline.model.taxonomy import table_layout
 from pipeline.store import review as rs
-from pipeline.store.sqlite import Store
+from pipeline.store.db import Store
 
 from .conftest import validate_output
 from .review_fixtures import TEXT, build, serving
@@ -58,8 +58,8 @@ def test_absent_leaves_queue_null_and_said(client: Client, lost_db: Path) -> Non
     cells = [c for c in out["cells"] if c["table"] == LOST]
     assert {(c["value"], c["status"], c["reason"]) for c in cells} == {(None, "corrected", None)}
     assert f"{LOST} absent in this filing (a reviewer's decision)" in out["warnings"]
-    with Store(lost_db) as st:
-        audit = [r for r in rs.reviews(st.connection) if r.action == "absent"]
+    with Store(lost_db) as st, st.read() as c:
+        audit = [r for r in rs.reviews(c) if r.action == "absent"]
     assert len(audit) == 15 and {r.reviewer for r in audit} == {"ana"}
 
 
@@ -118,10 +118,8 @@ def test_switch_layout_rematches_and_keeps_decisions(client: Client, lost_db: Pa
     res = CliRunner().invoke(main, ["extract", str(src), "--out", str(lost_db.parent)])
     assert res.exit_code == 0, res.output
     assert _out(lost_db)["applications_layout"] == "2019"
-    with Store(lost_db) as st:
-        audit = [
-            (r.key.row, r.key.col) for r in rs.reviews(st.connection) if r.action == "identify"
-        ]
+    with Store(lost_db) as st, st.read() as c:
+        audit = [(r.key.row, r.key.col) for r in rs.reviews(c) if r.action == "identify"]
     assert audit == [("template", "2021→2021"), ("layout", "2021→2019")]
     assert client.call("POST", path, {"template": "2020", "layout": "2019"})[0] == 400
     assert client.call("POST", path, {"template": "2021", "layout": "2019"}, csrf=False)[0] == 403

@@ -114,6 +114,7 @@ class Reason(StrEnum):
     UNDETERMINED = "undetermined"
     UNCONFIRMED = "unconfirmed"
     SECOND_OPINION_DISAGREES = "second_opinion_disagrees"  # camelot reads the cell otherwise
+    EARLIER_CORRECTION = "earlier_correction"  # a new version of the file reads it otherwise
 
 
 @dataclass(frozen=True)

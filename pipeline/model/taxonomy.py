@@ -134,6 +134,15 @@ REVIEW_ROW = "counts"
 
 # Values that may be negative (本年增/减); everything else is a count.
 SIGNED_COLS = frozenset({"change"})
+# Money (收费金额, 采购总金额): exact decimals; every other cell is a whole count.
+AMOUNT_COLS = frozenset({"amount"})
+
+
+def is_amount(table: str, row: str, col: str) -> bool:
+    """Whether a cell holds money (a decimal) rather than a count (an integer): the one rule
+    the store and the desk use to type a value."""
+    del row  # the column decides, in every template
+    return col in AMOUNT_COLS
 
 
 def application_rows(layout: Layout) -> tuple[RowSpec, ...]:

@@ -20,7 +20,7 @@ from pathlib import Path
 from pipeline.model.records import DocStatus, Reason, Status
 from pipeline.review.server import serve
 from pipeline.run import process
-from pipeline.store.sqlite import Store
+from pipeline.store.db import Store
 
 SAMPLE = Path(__file__).resolve().parent.parent.parent / "samples" / "generated"
 SAMPLE_PDF = SAMPLE / "gen_2021_split.pdf"

@@ -19,6 +19,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import Connection
+
 from pipeline.model.records import (
     Cell,
     CellKey,
@@ -39,17 +41,21 @@ from pipeline.model.taxonomy import (
     TABLE_TITLES,
     Identity,
     identities,
+    is_amount,
     table_layout,
 )
 from pipeline.read.text import decode_lines
 from pipeline.recover.reconcile import reconcile
 from pipeline.recover.second_opinion import FLAGGED_CONFIDENCE
 from pipeline.store import review as rs
+from pipeline.store.db import Store
 from pipeline.store.export import cell_json
-from pipeline.store.sqlite import Store
+from pipeline.store.review import q
+from pipeline.store.schema import from_db, to_record
 
 _WRITE = threading.Lock()  # one decision at a time in this process: check-then-write is atomic
-DECIMAL_COLS = frozenset({"amount"})
+_OPEN = threading.Lock()
+_STORES: dict[str, Store] = {}  # one engine (and its pool) per store for the server's life
 ACTIONS = ("accept", "set", "printed", "illegible")
 QUEUE_LIMIT = 200
 
@@ -62,19 +68,19 @@ class DeskError(Exception):
         self.status = status
 
 
-def parse_value(text: str, col: str) -> float | int:
+def parse_value(text: str, col: str) -> Decimal | int:
     """A reviewer's value: a non-negative integer count, signed for ``change``, a decimal
-    amount for ``amount``."""
+    amount (``taxonomy.is_amount``)."""
     try:
         d = Decimal(text.strip())
     except InvalidOperation:
         raise DeskError(f"not a number: {text!r}") from None
     if not d.is_finite():
         raise DeskError(f"not a number: {text!r}")
-    if col in DECIMAL_COLS:
+    if is_amount("", "", col):
         if d < 0:
             raise DeskError("an amount is not negative")
-        return int(d) if d == d.to_integral_value() else float(d)
+        return int(d) if d == d.to_integral_value() else d
     if d != d.to_integral_value():
         raise DeskError(f"{col} is a whole number")
     if d < 0 and col not in SIGNED_COLS:
@@ -84,10 +90,17 @@ def parse_value(text: str, col: str) -> float | int:
 
 @dataclass(frozen=True)
 class Desk:
-    db_path: Path
+    url: str | Path  # a store URL or an SQLite file
 
-    def _store(self) -> Store:
-        return Store(self.db_path)
+    @contextmanager
+    def _store(self) -> Iterator[Store]:
+        """The store, opened (and migrated) once per process: a request only connects."""
+        key = str(self.url)
+        with _OPEN:
+            if key not in _STORES:
+                _STORES[key] = Store(self.url)
+            st = _STORES[key]
+        yield st
 
     @contextmanager
     def writing(self) -> Iterator[Store]:
@@ -104,16 +117,16 @@ class Desk:
     ) -> dict[str, Any]:
         """The queue's head (``limit`` items: a page of crops stays light), with the counts
         of all of it."""
-        with self._store() as st:
-            matching = rs.queue(st.connection, document, table, reason)
+        with self._store() as st, st.read() as db:
+            matching = rs.queue(db, document, table, reason)
             items = matching[: max(1, limit)]
             filtered = document or table or reason
-            every = rs.queue(st.connection) if filtered else matching
+            every = rs.queue(db) if filtered else matching
             docs: dict[str, dict[str, Any]] = {}
             for c in every:
                 d = docs.setdefault(c.sha256, {"sha256": c.sha256, "source": c.source, "count": 0})
                 d["count"] += 1
-            infos = {s: rs.document(st.connection, s) for s in {c.sha256 for c in items}}
+            infos = {s: rs.document(db, s) for s in {c.sha256 for c in items}}
             values: dict[str, dict[CellKey, float | None]] = {}  # per document, read once
             return {
                 "total": len(every),
@@ -145,10 +158,10 @@ class Desk:
             "col": c.col,
             "row_label": row_label,
             "col_label": col_label,
-            "value": c.value,
+            "value": to_record(c.value),
             "confidence": c.confidence,
             "reason": c.reason,
-            "suggestion": c.suggestion,
+            "suggestion": to_record(c.suggestion),
             "page": c.page,
             "bbox": c.bbox,
             "line": c.line,
@@ -169,7 +182,7 @@ class Desk:
         key = CellKey(c.table, c.row, c.col)
         if doc.sha256 not in cache:
             cache[doc.sha256] = {
-                CellKey(s.table, s.row, s.col): s.value for s in st.cells(doc.sha256)
+                CellKey(s.table, s.row, s.col): to_record(s.value) for s in st.cells(doc.sha256)
             }
         values = cache[doc.sha256]
         out = []
@@ -194,9 +207,9 @@ class Desk:
         return out
 
     def context(self, cell_id: int) -> tuple[rs.QueueCell, rs.DocInfo]:
-        with self._store() as st:
-            c = rs.cell(st.connection, cell_id)
-            doc = rs.document(st.connection, c.sha256) if c else None
+        with self._store() as st, st.read() as db:
+            c = rs.cell(db, cell_id)
+            doc = rs.document(db, c.sha256) if c else None
         if c is None or doc is None:
             raise DeskError(f"no cell {cell_id}", 404)
         return c, doc
@@ -295,7 +308,7 @@ def etag(c: rs.QueueCell) -> str:
     return f"{c.sha256[:16]}:{c.table}.{c.row}.{c.col}:{c.version}"
 
 
-def _decision(action: str, c: rs.QueueCell, value: str | None) -> tuple[str, float | None]:
+def _decision(action: str, c: rs.QueueCell, value: str | None) -> tuple[str, int | Decimal | None]:
     if action == "illegible":
         return rs.ILLEGIBLE, None
     if action == "accept":
@@ -311,7 +324,7 @@ def _decision(action: str, c: rs.QueueCell, value: str | None) -> tuple[str, flo
     return rs.VALUE, parse_value(value, c.col)
 
 
-def settle(db: Any, doc: rs.DocInfo) -> None:
+def settle(db: Connection, doc: rs.DocInfo) -> None:
     """Re-reconcile a document from its observations with the decisions laid over them."""
     if doc.template is None or doc.layout is None:
         return
@@ -320,28 +333,41 @@ def settle(db: Any, doc: rs.DocInfo) -> None:
     for key, (kind, v) in decided.items():
         origin = obs[key].origin if key in obs else Origin()
         if kind == rs.VALUE:
-            obs[key] = Observed(key, Number(v, 1.0), origin, str(v), Evidence.READ)
+            n = to_record(v)
+            obs[key] = Observed(key, Number(n, 1.0), origin, str(n), Evidence.READ)
         elif kind == rs.ABSENT:  # nothing to reconcile with: the cell is left out
             obs.pop(key, None)
         else:
             obs[key] = Observed(key, Number(None, 0.0), origin, "?", Evidence.UNREADABLE)
     ident = Identification(Template(doc.template), Layout(doc.layout), None, None)
     cells, checks = reconcile(ident, obs)
-    # the second reader's doubts are not the identities' to settle: only a person's decision
+    # the second reader's doubts, and an earlier version's correction the new file reads
+    # otherwise, are not the identities' to settle: only a person's decision
     flagged = {
-        CellKey(t, r, c)
-        for t, r, c in db.execute(
-            "SELECT tbl, row_key, col_key FROM cells WHERE document_id = ? AND reason = ?",
-            (doc.id, str(Reason.SECOND_OPINION_DISAGREES)),
+        CellKey(t, r, c): (Reason(reason), from_db((t, r, c), sug))
+        for t, r, c, reason, sug in db.execute(
+            q(
+                "SELECT tbl, row_key, col_key, reason, suggestion FROM cells"
+                " WHERE document_id = :doc AND reason IN (:second, :earlier)"
+            ),
+            {
+                "doc": doc.id,
+                "second": str(Reason.SECOND_OPINION_DISAGREES),
+                "earlier": str(Reason.EARLIER_CORRECTION),
+            },
         )
     }
     out: list[Cell] = []
     for c in cells:
         d = decided.get(c.key)
         if d and d[0] == rs.VALUE:
-            c = Cell(c.key, d[1], Status.CORRECTED, 1.0, c.origin)
+            c = Cell(c.key, to_record(d[1]), Status.CORRECTED, 1.0, c.origin)
         elif d and d[0] == rs.ABSENT:  # a reviewer's "not in this filing": null, said plainly
             c = Cell(c.key, None, Status.CORRECTED, 1.0, c.origin)
+        elif c.key in flagged and d is None and flagged[c.key][0] == Reason.EARLIER_CORRECTION:
+            suggestion = to_record(flagged[c.key][1])
+            c = replace(c, status=Status.REVIEW, reason=Reason.EARLIER_CORRECTION)
+            c = replace(c, suggestion=suggestion)
         elif c.key in flagged and d is None and c.status == Status.OK:
             c = replace(
                 c,
@@ -356,39 +382,41 @@ def settle(db: Any, doc: rs.DocInfo) -> None:
 
 
 @contextmanager
-def immediate(st: Store) -> Iterator[Any]:
-    """One write transaction, taken before its checks: another server process on this
-    store cannot slip a decision in between a check and its write."""
-    db = st.connection
-    db.execute("BEGIN IMMEDIATE")
-    with db:
+def immediate(st: Store) -> Iterator[Connection]:
+    """One write transaction, its lock taken before its checks (SQLite: BEGIN IMMEDIATE;
+    PostgreSQL: the store's advisory lock): another server process on this store cannot
+    slip a decision in between a check and its write."""
+    with st.write() as db:
         yield db
 
 
 def resettle(st: Store, sha256: str) -> bool:
     """After a re-extraction: the document's decisions laid over its new observations, and
     its JSON rewritten; False (nothing done) when no reviewer has decided anything in it."""
-    db = st.connection
-    doc = rs.document(db, sha256)
-    if doc is None or not rs.decisions(db, sha256):
-        return False
-    with _WRITE, db:
+    with st.read() as db:
+        doc = rs.document(db, sha256)
+        if doc is None or not rs.decisions(db, sha256):
+            return False
+    with _WRITE, immediate(st) as db:
         settle(db, doc)
     rewrite_json(st, doc)
     return True
 
 
-def _rebuilt(db: Any, doc_id: int) -> dict[CellKey, Observed]:
+def _rebuilt(db: Connection, doc_id: int) -> dict[CellKey, Observed]:
     """Observations from the cells, for a store that did not keep them: a settled cell as a
     firm read, a review cell as read with its confidence, an inferred cell as lost."""
     rows = db.execute(
-        "SELECT tbl, row_key, col_key, value, status, confidence, page, x0, y0, x1, y1, line"
-        " FROM cells WHERE document_id = ?",
-        (doc_id,),
+        q(
+            "SELECT tbl, row_key, col_key, value, status, confidence, page, x0, y0, x1, y1, line"
+            " FROM cells WHERE document_id = :doc"
+        ),
+        {"doc": doc_id},
     ).fetchall()
     out = {}
-    for t, r, c, v, status, conf, page, x0, y0, x1, y1, line in rows:
+    for t, r, c, raw, status, conf, page, x0, y0, x1, y1, line in rows:
         key = CellKey(t, r, c)
+        v = to_record(from_db((t, r, c), raw))
         bbox = (x0, y0, x1, y1) if x0 is not None else None
         origin = Origin(page, bbox, line)
         if v is None or status == Status.INFERRED:
@@ -412,20 +440,26 @@ def source_path(doc: rs.DocInfo) -> Path:
 
 def rewrite_json(st: Store, doc: rs.DocInfo) -> list[str]:
     """Each input's JSON with the document's cells, checks and status as the store has them."""
-    db = st.connection
-    status = db.execute("SELECT status FROM documents WHERE id = ?", (doc.id,)).fetchone()[0]
+    with st.read() as db:
+        status = db.execute(
+            q("SELECT status FROM documents WHERE id = :doc"), {"doc": doc.id}
+        ).scalar_one()
+        checks = [
+            Check(i, bool(h), (), d)
+            for i, h, d in db.execute(
+                q(
+                    "SELECT identity, holds, detail FROM checks WHERE document_id = :doc"
+                    " ORDER BY id"
+                ),
+                {"doc": doc.id},
+            )
+        ]
+        said = warnings(db, doc)
     cells = [
-        Cell(CellKey(s.table, s.row, s.col), _int(s.value), Status(s.status), s.confidence,
-             Origin(s.page, s.bbox, s.line), s.reason, _int(s.suggestion))  # type: ignore[arg-type]
+        Cell(CellKey(s.table, s.row, s.col), to_record(s.value), Status(s.status), s.confidence,
+             Origin(s.page, s.bbox, s.line), s.reason, to_record(s.suggestion))  # type: ignore[arg-type]
         for s in st.cells(doc.sha256)
     ]  # fmt: skip
-    checks = [
-        Check(i, bool(h), (), d)
-        for i, h, d in db.execute(
-            "SELECT identity, holds, detail FROM checks WHERE document_id = ? ORDER BY id",
-            (doc.id,),
-        )
-    ]
     written = []
     for _, _, output in doc.files:
         if output is None or not Path(output).is_file():
@@ -435,7 +469,7 @@ def rewrite_json(st: Store, doc: rs.DocInfo) -> list[str]:
         data["status"] = status
         data["template"], data["applications_layout"] = doc.template, doc.layout
         data.pop("warnings", None)
-        if said := warnings(db, doc):
+        if said:
             data["warnings"] = said
         data["cells"] = [cell_json(c) for c in cells]
         data["checks"] = [
@@ -449,13 +483,9 @@ def rewrite_json(st: Store, doc: rs.DocInfo) -> list[str]:
     return written
 
 
-def warnings(db: Any, doc: rs.DocInfo) -> list[str]:
+def warnings(db: Connection, doc: rs.DocInfo) -> list[str]:
     """The document's warnings, and a line per table a reviewer marked absent."""
     absent = sorted({k.table for k, (kind, _) in rs.decisions(db, doc.sha256).items()
                      if kind == rs.ABSENT})  # fmt: skip
     out = list(json.loads(doc.warnings))
     return out + [f"{t} absent in this filing (a reviewer's decision)" for t in absent]
-
-
-def _int(v: float | None) -> float | int | None:
-    return int(v) if v is not None and float(v).is_integer() else v

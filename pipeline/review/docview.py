@@ -14,6 +14,8 @@ import pymupdf
 from pipeline.model.taxonomy import TABLE_TITLES, table_layout
 from pipeline.review.desk import Desk, DeskError, etag, source_path, warnings
 from pipeline.store import review as rs
+from pipeline.store.review import q
+from pipeline.store.schema import to_record
 
 # status → stroke colour (RGB 0–1): the page and the matrix use the same ones (app.css)
 COLOURS = {
@@ -28,29 +30,33 @@ MAX_PAGE = 2000  # pages beyond any filing's are refused before the file is open
 
 def document_view(desk: Desk, sha256: str) -> dict[str, Any]:
     """The document's tables as matrices, its checks, and the pages that hold its cells."""
-    with desk._store() as st:
-        db = st.connection
+    with desk._store() as st, st.read() as db:
         doc = rs.document(db, sha256)
         if doc is None:
             raise DeskError(f"no document {sha256}", 404)
         status, pages = db.execute(
-            "SELECT status, pages FROM documents WHERE id = ?", (doc.id,)
-        ).fetchone()
-        ids = db.execute("SELECT id FROM cells WHERE document_id = ? ORDER BY id", (doc.id,))
-        cells = [c for c in (rs.cell(db, i) for (i,) in ids.fetchall()) if c is not None]
+            q("SELECT status, pages FROM documents WHERE id = :doc"), {"doc": doc.id}
+        ).one()
+        ids = db.execute(
+            q("SELECT id FROM cells WHERE document_id = :doc ORDER BY id"), {"doc": doc.id}
+        ).fetchall()
+        cells = [c for c in (rs.cell(db, i) for (i,) in ids) if c is not None]
         checks = [
             {"identity": i, "holds": bool(h), "detail": d}
             for i, h, d in db.execute(
-                "SELECT identity, holds, detail FROM checks WHERE document_id = ? ORDER BY id",
-                (doc.id,),
+                q(
+                    "SELECT identity, holds, detail FROM checks WHERE document_id = :doc"
+                    " ORDER BY id"
+                ),
+                {"doc": doc.id},
             )
         ]
         said = warnings(db, doc)
     by_table: dict[str, dict[str, dict[str, Any]]] = {}
     for c in cells:
         by_table.setdefault(c.table, {}).setdefault(c.row, {})[c.col] = {
-            "id": c.id, "value": c.value, "status": c.status, "reason": c.reason,
-            "suggestion": c.suggestion, "page": c.page, "version": etag(c),
+            "id": c.id, "value": to_record(c.value), "status": c.status, "reason": c.reason,
+            "suggestion": to_record(c.suggestion), "page": c.page, "version": etag(c),
         }  # fmt: skip
     tables = []
     for table, title in TABLE_TITLES.items():
@@ -86,15 +92,16 @@ def page_png(desk: Desk, sha256: str, page: int) -> bytes:
     """Page ``page`` of the document's source, each cell's box stroked in its status colour."""
     if not 1 <= page <= MAX_PAGE:
         raise DeskError(f"no page {page}", 404)
-    with desk._store() as st:
-        db = st.connection
+    with desk._store() as st, st.read() as db:
         doc = rs.document(db, sha256)
         if doc is None:
             raise DeskError(f"no document {sha256}", 404)
         boxes = db.execute(
-            "SELECT x0, y0, x1, y1, status FROM cells WHERE document_id = ? AND page = ?"
-            " AND x0 IS NOT NULL",
-            (doc.id, page),
+            q(
+                "SELECT x0, y0, x1, y1, status FROM cells WHERE document_id = :doc"
+                " AND page = :page AND x0 IS NOT NULL"
+            ),
+            {"doc": doc.id, "page": page},
         ).fetchall()
     src = source_path(doc)
     try:

@@ -12,6 +12,7 @@ import hmac
 import json
 import re
 import secrets
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
@@ -67,7 +68,7 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def _json(self, status: int, data: Any) -> None:
-        body = json.dumps(data, ensure_ascii=False).encode("utf-8")
+        body = json.dumps(data, ensure_ascii=False, default=_number).encode("utf-8")
         self._send(status, body, "application/json; charset=utf-8")
 
     def _allowed(self, query: dict[str, list[str]]) -> bool:
@@ -201,6 +202,13 @@ def _html(text: str) -> str:
     )
 
 
-def serve(db: Path, host: str, port: int, reviewer: str, token: str | None) -> ReviewServer:
+def _number(o: object) -> int | float:
+    """A stored value left typed (an amount is a Decimal) as a JSON number."""
+    if isinstance(o, Decimal):
+        return int(o) if o == o.to_integral_value() else float(o)
+    raise TypeError(f"{type(o).__name__} is not JSON")
+
+
+def serve(db: str | Path, host: str, port: int, reviewer: str, token: str | None) -> ReviewServer:
     """A server ready to ``serve_forever`` (port 0: any free port, see ``server_address``)."""
     return ReviewServer((host, port), Desk(db), reviewer, token)

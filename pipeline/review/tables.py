@@ -22,6 +22,7 @@ from pipeline.model.records import CellKey, DocStatus, Layout, Status, Template
 from pipeline.review.desk import Desk, DeskError, immediate, rewrite_json, settle, source_path
 from pipeline.run import process
 from pipeline.store import review as rs
+from pipeline.store.review import q
 
 TABLE_ACTIONS = (rs.ABSENT, rs.BLANK)
 
@@ -40,8 +41,8 @@ def decide_table(desk: Desk, sha256: str, table: str, action: str, reviewer: str
             ids = [
                 r[0]
                 for r in db.execute(
-                    "SELECT id FROM cells WHERE document_id = ? AND tbl = ? ORDER BY id",
-                    (doc.id, table),
+                    q("SELECT id FROM cells WHERE document_id = :doc AND tbl = :tbl ORDER BY id"),
+                    {"doc": doc.id, "tbl": table},
                 )
             ]
             cells = [c for c in (rs.cell(db, i) for i in ids) if c is not None]
@@ -62,7 +63,7 @@ def decide_table(desk: Desk, sha256: str, table: str, action: str, reviewer: str
                     f"({decided[0].row}/{decided[0].col}): undo them first",
                     409,
                 )
-            kind, value = (rs.VALUE, 0.0) if action == rs.BLANK else (rs.ABSENT, None)
+            kind, value = (rs.VALUE, 0) if action == rs.BLANK else (rs.ABSENT, None)
             at = rs.now()
             for c in cells:
                 key = CellKey(c.table, c.row, c.col)
@@ -82,8 +83,8 @@ def reidentify(
         t, lay = Template(template), Layout(layout)
     except ValueError:
         raise DeskError(f"template and layout are each one of {', '.join(Template)}") from None
-    with desk._store() as st:
-        doc = rs.document(st.connection, sha256)
+    with desk._store() as st, st.read() as db:
+        doc = rs.document(db, sha256)
     if doc is None:
         raise DeskError(f"no document {sha256}", 404)
     r = process(source_path(doc), doc.source, template=t, layout=lay)  # slow: outside the lock
@@ -92,10 +93,9 @@ def reidentify(
     if r.sha256 != sha256:
         raise DeskError("the source file changed since it was extracted: extract it again", 409)
     with desk.writing() as st:
-        db = st.connection
         for _, resolved, output in doc.files:
             st.save(r, resolved, output)
-        with db:
+        with immediate(st) as db:
             rs.set_identification(db, sha256, t, lay, reviewer)
             rs.log_identification(db, sha256, "template", doc.template, t, reviewer)
             rs.log_identification(db, sha256, "layout", doc.layout, lay, reviewer)

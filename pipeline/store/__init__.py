@@ -1,1 +1,1 @@
-"""Where results go: the contract's JSON per input file and the SQLite store."""
+"""Where results go: the contract's JSON per input file, and the store (SQLite or PostgreSQL)."""
