@@ -84,7 +84,7 @@ def extract(
     if not inputs:
         store.close()
         raise click.UsageError(f"no {_KINDS} files found in the given paths")
-    from pipeline.review.desk import resettle
+    from pipeline.review.desk import resettle, rewrite_others
 
     n_cells = n_review = n_failed = 0
     names = _Names(out_dir, store)
@@ -100,9 +100,11 @@ def extract(
                 result = process(inp.path, settings=settings, template=chosen[0], layout=chosen[1])
             name = names.claim(inp)
             path = write_json(result, out_dir, name.removesuffix(".json"), inp.key)
-            store.save(result, inp.key, str(path.resolve()))
+            touched = store.save(result, inp.key, str(path.resolve()))
             if result.sha256 and resettle(store, result.sha256):
                 log.info("%s: reviewers' decisions applied again", inp.path)
+            if touched:  # the organ's neighbouring years checked against this one
+                rewrite_others(store, touched)
             review = sum(c.status == Status.REVIEW for c in result.cells)
             n_cells += len(result.cells)
             n_review += review

@@ -115,6 +115,8 @@ class Reason(StrEnum):
     UNCONFIRMED = "unconfirmed"
     SECOND_OPINION_DISAGREES = "second_opinion_disagrees"  # camelot reads the cell otherwise
     EARLIER_CORRECTION = "earlier_correction"  # a new version of the file reads it otherwise
+    # the organ's previous (or next) year's filing carried another number across the year
+    CROSS_YEAR_MISMATCH = "cross_year_mismatch"
 
 
 @dataclass(frozen=True)

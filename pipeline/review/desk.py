@@ -47,6 +47,7 @@ from pipeline.model.taxonomy import (
 from pipeline.read.text import decode_lines
 from pipeline.recover.reconcile import reconcile
 from pipeline.recover.second_opinion import FLAGGED_CONFIDENCE
+from pipeline.store import crossyear
 from pipeline.store import review as rs
 from pipeline.store.db import Store
 from pipeline.store.export import cell_json
@@ -254,8 +255,8 @@ class Desk:
                 previous = rs.decisions(db, c.sha256).get(key)
                 rs.set_decision(db, c.sha256, key, kind, new)
                 rs.log(db, c.sha256, key, kind, c, new, previous, reviewer)
-                settle(db, doc)
-            written = rewrite_json(st, doc)
+                others = settle(db, doc)
+            written = rewrite_json(st, doc) + rewrite_others(st, others)
         return {"ok": True, "written": written}
 
     def undo(self, reviewer: str) -> dict[str, Any]:
@@ -291,8 +292,8 @@ class Desk:
                     rs.mark_undone(db, r.id)
                     if c is not None:  # the undo is in the audit trail too
                         rs.log(db, r.sha256, r.key, "undo", c, r.old_decided, None, reviewer)
-                settle(db, doc)
-            written = rewrite_json(st, doc)
+                others = settle(db, doc)
+            written = rewrite_json(st, doc) + rewrite_others(st, others)
         return {"ok": True, "undone": last.id, "written": written}
 
 
@@ -324,10 +325,12 @@ def _decision(action: str, c: rs.QueueCell, value: str | None) -> tuple[str, int
     return rs.VALUE, parse_value(value, c.col)
 
 
-def settle(db: Connection, doc: rs.DocInfo) -> None:
-    """Re-reconcile a document from its observations with the decisions laid over them."""
+def settle(db: Connection, doc: rs.DocInfo) -> set[str]:
+    """Re-reconcile a document from its observations with the decisions laid over them, and
+    the cross-year identity with its neighbouring years again; the other documents that
+    changed (their JSON to be rewritten: :func:`rewrite_others`)."""
     if doc.template is None or doc.layout is None:
-        return
+        return set()
     obs = rs.observations(db, doc.id) or _rebuilt(db, doc.id)
     decided = rs.decisions(db, doc.sha256)
     for key, (kind, v) in decided.items():
@@ -379,6 +382,8 @@ def settle(db: Connection, doc: rs.DocInfo) -> None:
     review = any(c.status == Status.REVIEW for c in out)
     status = DocStatus.PARTIAL if review or json.loads(doc.warnings) else DocStatus.OK
     rs.apply(db, doc, out, checks, str(status))
+    crossyear.forget(db, doc.id)
+    return crossyear.link(db, doc.sha256) - {doc.sha256}
 
 
 @contextmanager
@@ -398,8 +403,9 @@ def resettle(st: Store, sha256: str) -> bool:
         if doc is None or not rs.decisions(db, sha256):
             return False
     with _WRITE, immediate(st) as db:
-        settle(db, doc)
+        others = settle(db, doc)
     rewrite_json(st, doc)
+    rewrite_others(st, others)
     return True
 
 
@@ -480,6 +486,17 @@ def rewrite_json(st: Store, doc: rs.DocInfo) -> list[str]:
         tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
         tmp.replace(path)
         written.append(str(path))
+    return written
+
+
+def rewrite_others(st: Store, shas: set[str]) -> list[str]:
+    """The JSON of other documents a change reached (the cross-year identity)."""
+    written = []
+    for sha in sorted(shas):
+        with st.read() as db:
+            doc = rs.document(db, sha)
+        if doc is not None:
+            written += rewrite_json(st, doc)
     return written
 
 

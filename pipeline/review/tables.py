@@ -19,7 +19,15 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.model.records import CellKey, DocStatus, Layout, Status, Template
-from pipeline.review.desk import Desk, DeskError, immediate, rewrite_json, settle, source_path
+from pipeline.review.desk import (
+    Desk,
+    DeskError,
+    immediate,
+    rewrite_json,
+    rewrite_others,
+    settle,
+    source_path,
+)
 from pipeline.run import process
 from pipeline.store import review as rs
 from pipeline.store.review import q
@@ -69,8 +77,8 @@ def decide_table(desk: Desk, sha256: str, table: str, action: str, reviewer: str
                 key = CellKey(c.table, c.row, c.col)
                 rs.set_decision(db, sha256, key, kind, value)
                 rs.log(db, sha256, key, action, c, value, previous.get(key), reviewer, at)
-            settle(db, doc)
-        written = rewrite_json(st, doc)
+            others = settle(db, doc)
+        written = rewrite_json(st, doc) + rewrite_others(st, others)
     return {"ok": True, "cells": len(cells), "written": written}
 
 
@@ -93,14 +101,15 @@ def reidentify(
     if r.sha256 != sha256:
         raise DeskError("the source file changed since it was extracted: extract it again", 409)
     with desk.writing() as st:
+        others: set[str] = set()
         for _, resolved, output in doc.files:
-            st.save(r, resolved, output)
+            others |= st.save(r, resolved, output)
         with immediate(st) as db:
             rs.set_identification(db, sha256, t, lay, reviewer)
             rs.log_identification(db, sha256, "template", doc.template, t, reviewer)
             rs.log_identification(db, sha256, "layout", doc.layout, lay, reviewer)
             new = rs.document(db, sha256)
             assert new is not None
-            settle(db, new)
-        written = rewrite_json(st, new)
+            others |= settle(db, new)
+        written = rewrite_json(st, new) + rewrite_others(st, others)
     return {"ok": True, "template": t, "layout": lay, "written": written}

@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from pipeline.model.records import DocResult, DocStatus, Observed, Reason, Status
-from pipeline.store import versions
+from pipeline.store import crossyear, versions
 from pipeline.store.engine import (
     StoreError,
     make_engine,
@@ -151,7 +151,7 @@ class Store:
         resolved: str | None = None,
         output: str | None = None,
         pipeline_version: str | None = None,
-    ) -> None:
+    ) -> set[str]:
         """Store one input file's outcome, replacing an earlier run of the same content.
 
         ``resolved`` is the file's identity (default: its source made absolute), ``output``
@@ -159,18 +159,27 @@ class Store:
         The document (by sha256) is stored when the bytes were read, failed or not; the file
         is always recorded. A lock is waited for; another database error is a
         ``StoreWriteError`` and nothing of this save is kept.
+
+        Returns the documents (this one among them) whose cells or checks the cross-year
+        identity with the organ's neighbouring years changed (pipeline/store/crossyear.py):
+        their JSON is the caller's to rewrite from the store.
         """
         key = resolved or os.path.abspath(r.source)
         now = datetime.now(UTC).isoformat(timespec="seconds")
 
-        def transaction() -> None:
+        def transaction() -> set[str]:
             with writing(self.engine) as db:  # one transaction: all of it or none of it
                 previous = versions.record(db, r, key, output, pipeline_version, now)
+                touched: set[str] = set()
+                if previous and previous != r.sha256:  # its links are no longer current
+                    touched |= crossyear.link(db, previous)
                 if r.sha256:
                     carried = versions.carry(db, previous, r) if previous else {}
                     _save_document(db, r, now, carried)
+                    touched |= crossyear.link(db, r.sha256)
+                return touched
 
-        retrying(transaction, f"cannot save {r.source} in the store")
+        return retrying(transaction, f"cannot save {r.source} in the store")
 
     def done(self, resolved: str, sha256: str, pipeline_version: str) -> bool:
         """Whether the current version of ``resolved`` has this content and was processed by

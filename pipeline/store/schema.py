@@ -130,6 +130,7 @@ documents = Table(
     Column("error_message", Text),
     Column("warnings", Text, nullable=False, server_default="[]"),
     Column("processed_at", Text, nullable=False),
+    Index("documents_year", "year"),
 )
 
 
@@ -262,6 +263,20 @@ identifications = Table(
     Column("layout", Text, nullable=False),
     Column("reviewer", Text, nullable=False),
     Column("at", Text, nullable=False),
+)
+
+# a cell the cross-year identity sent to review, with what it was before, so that the flag
+# can be taken back when the two years agree again (pipeline/store/crossyear.py)
+cross_year_flags = Table(
+    "cross_year_flags",
+    metadata,
+    _doc_fk(primary_key=True),
+    Column("tbl", Text, nullable=False, primary_key=True),
+    Column("row_key", Text, nullable=False, primary_key=True),
+    Column("col_key", Text, nullable=False, primary_key=True),
+    Column("status", Text, nullable=False),
+    Column("reason", Text),
+    Column("doc_status", Text, nullable=False),
 )
 
 # kept at LEGACY_GUARD so that a gongkai from before Alembic refuses the store
