@@ -35,6 +35,7 @@ from pipeline.model.records import (
     Template,
 )
 from pipeline.model.taxonomy import (
+    DECIMAL_COLS,
     SIGNED_COLS,
     TABLE_TITLES,
     Identity,
@@ -49,7 +50,6 @@ from pipeline.store.export import cell_json
 from pipeline.store.sqlite import Store
 
 _WRITE = threading.Lock()  # one decision at a time in this process: check-then-write is atomic
-DECIMAL_COLS = frozenset({"amount"})
 ACTIONS = ("accept", "set", "printed", "illegible")
 QUEUE_LIMIT = 200
 
