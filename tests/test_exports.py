@@ -27,7 +27,7 @@ from pipeline.model.records import CellKey, Layout, Template
 from pipeline.model.taxonomy import DECIMAL_COLS, TABLE_TITLES, canonical_keys
 from pipeline.store.sqlite import open_store
 
-from .conftest import SAMPLES
+from .conftest import ROOT, SAMPLES
 
 CORRECTED = ("review_litigation", "counts", "review_upheld")  # a review cell of sample 000
 CORRECTED_VALUE = 3.0
@@ -283,3 +283,13 @@ def test_export_refuses_what_it_cannot_do(out: Path, tmp_path: Path, monkeypatch
         r.output.strip().splitlines()[-1].endswith("needs pyarrow: pip install 'gongkai[export]'")
     )
     assert not list(tmp_path.iterdir())  # nothing half-written
+
+
+def test_ci_runs_the_readmes_test_command() -> None:
+    """.ci/run installs the extras the tests need, exactly as the README tells a developer."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    command = next(
+        line.strip() for line in readme.splitlines() if line.strip().endswith("-m pytest -q")
+    )
+    assert "export" in command
+    assert command in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
