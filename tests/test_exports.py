@@ -31,6 +31,8 @@ from .conftest import ROOT, SAMPLES
 
 CORRECTED = ("review_litigation", "counts", "review_upheld")  # a review cell of sample 000
 CORRECTED_VALUE = 3.0
+AMOUNT = ("active_disclosure", "administrative_fees", "amount")  # 7730.28 in gen_2021_split.pdf
+AMOUNT_VALUE = 7730.29
 Key = tuple[str, str, str, str]
 
 
@@ -43,6 +45,8 @@ def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with open_store(out / "gongkai.sqlite") as store:
         doc = next(d for d in store.documents() if d.source.endswith("000_4ad504e2c8547839.txt"))
         store.correct(doc.sha256, *CORRECTED, CORRECTED_VALUE)
+        split = next(d for d in store.documents() if d.source.endswith("gen_2021_split.pdf"))
+        store.correct(split.sha256, *AMOUNT, AMOUNT_VALUE)
     return out
 
 
@@ -118,9 +122,11 @@ def test_long_reads_back_as_the_store(out: Path, tmp_path: Path, stored: dict, f
             assert (r.x0, r.y0, r.x1, r.y1) == pytest.approx(c.bbox)
     labels = df[(df["table"] == "applications") & (df["row"] == "total")]["row_label"]
     assert set(labels) == {"（七）总计"}
-    corrected = df[df["status"] == "corrected"]
-    assert len(corrected) == 1 and tuple(corrected[["table", "row", "col"]].iloc[0]) == CORRECTED
-    assert int(corrected["value"].iloc[0]) == CORRECTED_VALUE
+    corrected = df[df["status"] == "corrected"].set_index(["table", "row", "col"])
+    assert set(corrected.index) == {CORRECTED, AMOUNT}
+    assert int(corrected.loc[CORRECTED, "value"]) == CORRECTED_VALUE
+    fixed = corrected.loc[AMOUNT, "amount"]
+    assert fixed == (AMOUNT_VALUE if fmt == "xlsx" else Decimal("7730.29")), fixed
 
 
 @pytest.mark.parametrize("fmt", exports.FORMATS)
@@ -177,7 +183,7 @@ def test_xlsx_lays_out_each_table_and_colours_doubtful_cells(
                         coloured[status] = coloured.get(status, 0) + 1
                         assert cell.comment is not None and status in cell.comment.text
     expected = {s: sum(c.status == s for c in stored.values()) for s in FILLS}
-    assert expected["review"] > 0 and expected["inferred"] > 0 and expected["corrected"] == 1
+    assert expected["review"] > 0 and expected["inferred"] > 0 and expected["corrected"] == 2
     assert coloured == {s: n for s, n in expected.items() if n}
     # the filing's own labels, and a header line per document
     assert {"（七）总计", "自然人", "规章", "本年收费金额（万元）"} <= texts
@@ -274,6 +280,11 @@ def test_export_refuses_what_it_cannot_do(out: Path, tmp_path: Path, monkeypatch
     assert r.exit_code == 2 and "--format" in r.output
     r = run("--out", str(out), "--to", str(tmp_path / "no" / "x.csv"))
     assert r.exit_code == 2 and "no existing directory" in r.output
+    r = run("--db", f"sqlite:///{out / 'gongkai.sqlite'}", "--to", str(tmp_path / "db.csv"))
+    assert r.exit_code == 0 and "documents: 10" in r.output, r.output
+    (tmp_path / "db.csv").unlink()
+    r = run("--db", str(tmp_path / "none.sqlite"), "--to", str(tmp_path / "x.csv"))
+    assert r.exit_code == 2 and "no store at" in r.output
     r = run("--to", str(tmp_path / "x.csv"))
     assert r.exit_code == 2 and "--out DIR or --db URL" in r.output
     monkeypatch.setattr(exports, "missing", lambda fmt: ["pyarrow"])
