@@ -8,7 +8,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import click
 
@@ -316,3 +316,75 @@ def review(db_url: str, host: str, port: int, reviewer: str | None, token: str |
         pass
     finally:
         server.server_close()
+
+
+@main.command(
+    "export",
+    help="Write the store's documents as one table for analysts: --shape long (a row per cell: "
+    "document, keys, Chinese labels, value, status, confidence, reason, suggestion, page, bbox, "
+    "line) or wide (a row per document, a column per cell key table.row.col in contract order); "
+    "parquet and CSV hold that table, xlsx also a sheet per table as the filings print it with "
+    "doubtful cells coloured. Counts are integers, amounts exact decimals; reviewers' "
+    "corrections are included (status corrected). Needs the extra: pip install 'gongkai[export]'.",
+)
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="An extract's OUT.")
+@click.option("--db", "db_url", default=None, help="Store URL (default: OUT/gongkai.sqlite).")
+@click.option(
+    "--to",
+    "to_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The file to write (replaced if it exists).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["parquet", "csv", "xlsx"]),
+    default=None,
+    help="Default: --to's suffix.",
+)
+@click.option("--shape", type=click.Choice(["long", "wide"]), default="long", show_default=True)
+@click.option(
+    "--all-versions", is_flag=True, help="Every stored version, not only the current ones."
+)
+def export_cmd(
+    out_dir: Path | None,
+    db_url: str | None,
+    to_path: Path,
+    fmt: str | None,
+    shape: str,
+    all_versions: bool,
+) -> None:
+    from pipeline import exports
+
+    if db_url is None and out_dir is None:
+        raise BadArgument("name the store: --out DIR or --db URL")
+    chosen = fmt or exports.format_of(to_path)
+    if chosen is None:
+        raise BadArgument(f"--to {str(to_path)!r}: say --format ({', '.join(exports.FORMATS)})")
+    if lacking := exports.missing(chosen):
+        raise BadArgument(f"--format {chosen} needs {', '.join(lacking)}: {exports.INSTALL_HINT}")
+    if to_path.is_dir() or not to_path.parent.is_dir():
+        why = "is a directory" if to_path.is_dir() else "is in no existing directory"
+        raise BadArgument(f"--to {str(to_path)!r} {why}")
+    if db_url is not None:
+        _check_url(db_url)
+    url = db_url or str((out_dir or Path()) / "gongkai.sqlite")
+    local = url.removeprefix("sqlite:///")
+    if "://" not in local and not Path(local).exists():  # exporting never creates a store
+        raise BadArgument(f"no store at {local!r}")
+    with _open(url) as store:
+        try:
+            s = exports.export(
+                store,
+                to_path,
+                cast(exports.Format, chosen),
+                cast(exports.Shape, shape),
+                all_versions,
+            )
+        except exports.ExportError as e:
+            raise click.ClickException(str(e)) from e
+    click.echo(
+        f"documents: {s.documents}  cells: {s.cells}  rows: {s.rows}  columns: {s.columns}"
+        f"  → {to_path}"
+    )

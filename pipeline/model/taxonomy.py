@@ -6,6 +6,7 @@ store and the exports all read the keys and labels from here.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pipeline.model.records import CellKey, Layout, Template
@@ -147,6 +148,18 @@ def is_amount(table: str, row: str, col: str) -> bool:
 
 def application_rows(layout: Layout) -> tuple[RowSpec, ...]:
     return APPLICATION_ROWS[layout]
+
+
+def layout_of(application_row_keys: Iterable[str]) -> Layout | None:
+    """The （六） layout that table 三's row keys belong to (a stored document keeps its cells
+    but not its layout); None when the keys tell neither, or both alike."""
+    keys = set(application_row_keys)
+    one = {r.key for r in APPLICATION_ROWS[Layout.ONE_ROW]}
+    three = {r.key for r in APPLICATION_ROWS[Layout.THREE_ROWS]}
+    n_one, n_three = len(keys & (one - three)), len(keys & (three - one))
+    if n_one == n_three:
+        return None
+    return Layout.ONE_ROW if n_one > n_three else Layout.THREE_ROWS
 
 
 def canonical_keys(template: Template, layout: Layout) -> list[CellKey]:

@@ -59,6 +59,7 @@ class StoredDocument:
     year: int | None
     error_stage: str | None
     error_message: str | None
+    applications_layout: str | None = None
 
 
 @dataclass(frozen=True)
@@ -221,7 +222,7 @@ class Store:
         q = select(
             documents.c.sha256, documents.c.source, documents.c.status, documents.c.template,
             documents.c.organ, documents.c.year, documents.c.error_stage,
-            documents.c.error_message,
+            documents.c.error_message, documents.c.applications_layout,
         ).order_by(documents.c.id)  # fmt: skip
         if current_only:
             q = q.where(exists().where(files.c.sha256 == documents.c.sha256, files.c.is_current))
