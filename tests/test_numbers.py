@@ -52,3 +52,11 @@ def test_blank_and_garbage() -> None:
 def test_negative_count_is_doubtful() -> None:
     n = parse_number("-3", signed=False)
     assert n.value == -3 and n.confidence < 0.9
+
+
+def test_a_count_with_a_fraction_is_no_reading() -> None:
+    """ "198" seen as "1.98" in a count column: unreadable, never the count 1.98 (nor 198)."""
+    n = parse_number("1.98", 0.95, count=True)
+    assert n.value is None and n.confidence == 0.0
+    assert parse_number("1.98", 0.95).value == 1.98  # an amount keeps its decimals
+    assert parse_number("12.0", 0.95, count=True).value == 12

@@ -301,3 +301,15 @@ def test_two_processes_save_the_same_document(store_url: str, result: DocResult)
         assert store.summary()["documents"] == 1
         assert len(store.files()) == 2
     assert count(store_url, "cells") == len(result.cells)
+
+
+def test_a_value_the_schema_refuses_fails_that_save_only(store_url: str, result: DocResult) -> None:
+    """A count that is not whole (a bug upstream) is a StoreWriteError for that file, and
+    nothing of it is kept; the store goes on taking other files."""
+    bad = tuple(replace(c, value=1.5) if c.key == GRANTED else c for c in result.cells)
+    with open_store(store_url) as st:
+        with pytest.raises(StoreWriteError, match="is a count"):
+            st.save(replace(result, cells=bad), "/x/bad.txt")
+        assert st.documents() == []
+        st.save(result, "/x/good.txt")
+        assert len(st.documents()) == 1

@@ -37,8 +37,12 @@ def is_blank(text: str) -> bool:
     return _normalise(text) in _BLANKS
 
 
-def parse_number(text: str, reader_confidence: float = 1.0, signed: bool = False) -> Number:
-    """Parse one cell; ``value is None`` with ``blank`` when the cell is empty."""
+def parse_number(
+    text: str, reader_confidence: float = 1.0, signed: bool = False, count: bool = False
+) -> Number:
+    """Parse one cell; ``value is None`` with ``blank`` when the cell is empty. In a ``count``
+    column a fraction is no reading at all ("198" seen as "1.98"): unreadable, for the
+    identities to fill or a person to read."""
     s = _normalise(text)
     if s in _BLANKS:
         return Number(None, reader_confidence, blank=True)
@@ -73,6 +77,8 @@ def parse_number(text: str, reader_confidence: float = 1.0, signed: bool = False
         value: float | int = sign * float(s)
         if float(value).is_integer() and s.endswith(".0"):
             value = int(value)
+        elif count:
+            return Number(None, 0.0, note=f"a count with a fraction: {text!r}")
     else:
         if len(s) > 1 and s.startswith("0"):
             notes.append(f"leading zeros {s!r}")

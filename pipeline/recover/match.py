@@ -38,6 +38,7 @@ from pipeline.model.taxonomy import (
     SIGNED_COLS,
     RowSpec,
     application_rows,
+    is_amount,
 )
 from pipeline.recover.columns import (
     Columns,
@@ -130,7 +131,8 @@ def _observe(
         return Observed(key, blank, row.origin, "", seen)
     c = slot.cell
     conf = compose(c.confidence, placed, cfg)
-    number = parse_number(c.text, conf, signed=key.col in SIGNED_COLS)
+    count = not is_amount(key.table, key.row, key.col)
+    number = parse_number(c.text, conf, signed=key.col in SIGNED_COLS, count=count)
     if slot.guessed:
         number = Number(number.value, number.confidence, number.blank, "column guessed by count")
     origin = c.origin if c.origin.bbox or c.origin.line else row.origin

@@ -28,6 +28,7 @@ from pipeline.model.records import DocResult, DocStatus, Observed, Reason, Statu
 from pipeline.store import crossyear, versions
 from pipeline.store.engine import (
     StoreError,
+    StoreWriteError,
     make_engine,
     one_line,
     retrying,
@@ -180,7 +181,10 @@ class Store:
                     touched |= crossyear.link(db, r.sha256)
                 return touched
 
-        return retrying(transaction, f"cannot save {r.source} in the store")
+        try:
+            return retrying(transaction, f"cannot save {r.source} in the store")
+        except ValueError as e:  # a value the schema refuses: this file fails, not the batch
+            raise StoreWriteError(f"cannot save {r.source} in the store: {e}") from e
 
     def done(self, resolved: str, sha256: str, pipeline_version: str) -> bool:
         """Whether the current version of ``resolved`` has this content and was processed by
