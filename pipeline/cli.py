@@ -8,19 +8,22 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import click
 
+from pipeline.batch import BatchSettings, expand, run_batch
+from pipeline.batch.inputs import BadInput
+from pipeline.batch.runlog import default_path
 from pipeline.bench import bench
 from pipeline.model.config import Settings
-from pipeline.model.records import DocStatus, Status
+from pipeline.model.records import DocStatus
 from pipeline.read.pdf.camelot_lattice import INSTALL_HINT
 from pipeline.read.pdf.camelot_lattice import available as camelot_available
 from pipeline.read.route import IMAGE_SUFFIXES
 from pipeline.review.desk import resettle
-from pipeline.run import SCAN_STAGES, Input, collect, failed_input, gather, missing, process
-from pipeline.store.export import output_name, write_json
-from pipeline.store.review import identification
+from pipeline.run import SCAN_STAGES, Input, collect
+from pipeline.store.export import output_name
 from pipeline.store.sqlite import Store, StoreError, UnsupportedStore, open_store, sqlite_path
 
 log = logging.getLogger("gongkai")
@@ -42,12 +45,17 @@ def main() -> None:
 
 
 @main.command(
-    help=f"Extract the tables of every {_KINDS} file in PATHS (files, or directories searched "
-    "recursively, following symlinks): OUT/<stem>.json per file (another name when two inputs "
-    "share a stem) and a store of all files and results. A path that cannot be read counts as "
-    "a failed file; the exit code is 1 when any file failed."
+    help=f"Extract the tables of every {_KINDS} file in PATHS (files, directories searched "
+    "recursively following symlinks, or quoted glob patterns such as 'archive/**/*.pdf'): "
+    "OUT/<stem>.json per file (another name when two inputs share a stem) and a store of all "
+    "files and results. Each file runs in a worker process under a time and a memory limit and "
+    "is stored as soon as it is done; a file already stored with the same content by the same "
+    "pipeline version is skipped (--force redoes it), so a killed batch resumes where it was. "
+    "The same content under two paths is read once and recorded under both. A path that "
+    "cannot be read counts as a failed file; the exit code is 1 when any file failed, 130 "
+    "when interrupted."
 )
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=str)
 @click.option(
     "--out",
     "out_dir",
@@ -59,6 +67,58 @@ def main() -> None:
     "--db", "db_url", default=None, help="Store URL (default: sqlite file OUT/gongkai.sqlite)."
 )
 @click.option(
+    "--from-list",
+    "from_list",
+    default=None,
+    metavar="FILE",
+    help="Also the paths listed in FILE, one per line ('-': standard input; blank lines and "
+    "# comments skipped; a listed path that does not exist is a failed file).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help=f"Worker processes [default: the number of CPUs, {os.cpu_count()}].",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    default=600,
+    show_default=True,
+    help="Seconds a file may take; past it the file fails and its worker is replaced.",
+)
+@click.option(
+    "--memory-limit",
+    "memory_limit",
+    type=click.IntRange(min=64),
+    default=4096,
+    show_default=True,
+    help="MiB of resident memory a worker may use on a file; past it the file fails and "
+    "the worker is replaced.",
+)
+@click.option("--force", is_flag=True, help="Redo files already done by this pipeline version.")
+@click.option(
+    "--log",
+    "log_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The run log, JSON lines, one per file (default: OUT/runs/<UTC time>.jsonl).",
+)
+@click.option(
+    "--max-pages",
+    type=click.IntRange(min=1),
+    default=Settings().max_pages,
+    show_default=True,
+    help="A file with more pages fails, told from its page count before any page is decoded.",
+)
+@click.option(
+    "--dask",
+    "dask_address",
+    default=None,
+    metavar="tcp://HOST:8786",
+    help="Run the files on this Dask scheduler's workers (needs: pip install 'gongkai[dask]').",
+)
+@click.option(
     "--second-opinion",
     type=click.Choice(["camelot"]),
     default=None,
@@ -66,64 +126,70 @@ def main() -> None:
     "the cells it reads otherwise to review (needs: pip install 'gongkai[camelot]').",
 )
 def extract(
-    paths: tuple[Path, ...], out_dir: Path, db_url: str | None, second_opinion: str | None
+    paths: tuple[str, ...],
+    out_dir: Path,
+    db_url: str | None,
+    from_list: str | None,
+    workers: int | None,
+    time_limit: float,
+    memory_limit: int,
+    force: bool,
+    log_path: Path | None,
+    max_pages: int,
+    dask_address: str | None,
+    second_opinion: str | None,
 ) -> None:
+    if not paths and from_list is None:
+        raise click.UsageError("name some PATHS or --from-list FILE")
     if second_opinion == "camelot" and not camelot_available():
         raise BadArgument(f"--second-opinion camelot needs the extra: {INSTALL_HINT}")
-    settings = Settings(second_opinion=second_opinion)
-    for p in paths:
-        why = missing(p)
-        if why:
-            raise BadArgument(f"PATH {str(p)!r}: {why}")
+    settings = Settings(second_opinion=second_opinion, max_pages=max_pages)
+    batch = BatchSettings(
+        workers=workers or os.cpu_count() or 1,
+        time_limit=time_limit,
+        memory_limit_mib=memory_limit,
+        force=force,
+        dask=dask_address,
+    )
+    try:
+        inputs = expand(paths, from_list)
+    except BadInput as e:
+        raise BadArgument(str(e)) from e
     if db_url is not None:
         _check_url(db_url)
     _check_out(out_dir)
-    store = _open(db_url or out_dir / "gongkai.sqlite")
-    inputs = gather(list(paths))
     if not inputs:
-        store.close()
         raise click.UsageError(f"no {_KINDS} files found in the given paths")
-    n_cells = n_review = n_failed = 0
+    runner = _dask_runner(dask_address, batch) if dask_address else None
+    store = _open(db_url or out_dir / "gongkai.sqlite")
     names = _Names(out_dir, store)
-    with store:
-        for inp in inputs:
-            if inp.problem and not inp.readable_name:  # a directory or a nameless link
-                n_failed += 1
-                log.error("%s: failed: %s", inp.path, inp.problem)
-                continue
-            result = failed_input(inp) if inp.problem else process(inp.path, settings=settings)
-            if result.sha256 and (chosen := identification(store.connection, result.sha256)):
-                # a reviewer chose the template and layout for this content: extract with them
-                result = process(inp.path, settings=settings, template=chosen[0], layout=chosen[1])
-            name = names.claim(inp)
-            path = write_json(result, out_dir, name.removesuffix(".json"), inp.key)
-            store.save(result, inp.key, str(path.resolve()))
-            if result.sha256 and resettle(store, result.sha256):
-                log.info("%s: reviewers' decisions applied again", inp.path)
-            review = sum(c.status == Status.REVIEW for c in result.cells)
-            n_cells += len(result.cells)
-            n_review += review
-            if result.status == DocStatus.FAILED:
-                n_failed += 1
-                assert result.error is not None
-                log.error(
-                    "%s: failed at %s: %s", inp.path, result.error.stage, result.error.message
-                )
-            else:
-                log.info(
-                    "%s: %s, %d cells, %d to review → %s",
-                    inp.path,
-                    result.status,
-                    len(result.cells),
-                    review,
-                    name,
-                )
+    try:
+        with store:
+            summary = run_batch(
+                inputs, store, out_dir, settings, batch, log_path or default_path(out_dir),
+                names.claim, resettle, runner,
+            )  # fmt: skip
+    finally:
+        if runner is not None:
+            runner.client.close()
+    c = summary.counts
     click.echo(
-        f"files: {len(inputs)}  cells: {n_cells}  review cells: {n_review}  "
-        f"failed files: {n_failed}"
+        f"files: {summary.files}  cells: {c.cells}  review cells: {c.review}  "
+        f"failed files: {c.failed}  skipped: {c.skipped}"
     )
-    if n_failed:
+    if summary.interrupted:
+        sys.exit(130)
+    if c.failed:
         sys.exit(1)
+
+
+def _dask_runner(address: str, batch: BatchSettings) -> Any:
+    from pipeline.batch.cluster import ClusterError, DaskRunner, connect
+
+    try:
+        return DaskRunner(connect(address), batch)
+    except ClusterError as e:
+        raise BadArgument(str(e)) from e
 
 
 def _check_out(out_dir: Path) -> None:

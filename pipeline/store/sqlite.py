@@ -221,6 +221,9 @@ class Store:
                 db.execute("ALTER TABLE cells ADD COLUMN version INTEGER NOT NULL DEFAULT 0")
         with db:
             db.executescript(_SCHEMA)
+            columns = {r[1] for r in db.execute("PRAGMA table_info(files)")}
+            if "pipeline_version" not in columns:  # what made the file's result (batch resume)
+                db.execute("ALTER TABLE files ADD COLUMN pipeline_version TEXT")
         with db:
             if version is None:
                 db.execute("DELETE FROM schema_version")
@@ -262,24 +265,32 @@ class Store:
     def close(self) -> None:
         self._db.close()
 
-    def save(self, r: DocResult, resolved: str | None = None, output: str | None = None) -> None:
+    def save(
+        self,
+        r: DocResult,
+        resolved: str | None = None,
+        output: str | None = None,
+        pipeline_version: str | None = None,
+    ) -> None:
         """Store one input file's outcome, replacing an earlier run of the same file.
 
         ``resolved`` is the file's identity (default: its source made absolute) and ``output``
-        the path of the JSON written for it. The document (by sha256) is stored when the bytes
-        were read, failed or not; the file is always recorded.
+        the path of the JSON written for it; ``pipeline_version`` what made the result (see
+        :meth:`done`). The document (by sha256) is stored when the bytes were read, failed or
+        not; the file is always recorded.
         """
         key = resolved or os.path.abspath(r.source)
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with self._db:  # one transaction: all of it or none of it
             self._db.execute(
                 "INSERT INTO files (path, resolved, sha256, status, error_stage, error_message,"
-                " output, processed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " output, processed_at, pipeline_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (resolved) DO UPDATE SET path = excluded.path,"
                 " sha256 = excluded.sha256, status = excluded.status,"
                 " error_stage = excluded.error_stage, error_message = excluded.error_message,"
                 " output = coalesce(excluded.output, files.output),"
-                " processed_at = excluded.processed_at",
+                " processed_at = excluded.processed_at,"
+                " pipeline_version = excluded.pipeline_version",
                 (
                     r.source,
                     key,
@@ -289,6 +300,7 @@ class Store:
                     r.error.message if r.error else None,
                     output,
                     now,
+                    pipeline_version,
                 ),
             )
             if output is not None:  # an output file belongs to one input
@@ -394,6 +406,15 @@ class Store:
                 "INSERT OR REPLACE INTO decisions VALUES (?, ?, ?, ?, ?, ?)",
                 (sha256, table, row, col, VALUE, value),
             )
+
+    def done(self, resolved: str, sha256: str, pipeline_version: str) -> bool:
+        """Whether the file ``resolved`` was last stored with this content and by this pipeline
+        version (whatever its status): a resumed batch skips it."""
+        row = self._db.execute(
+            "SELECT 1 FROM files WHERE resolved = ? AND sha256 = ? AND pipeline_version = ?",
+            (resolved, sha256, pipeline_version),
+        ).fetchone()
+        return row is not None
 
     def documents(self) -> list[StoredDocument]:
         rows = self._db.execute(
