@@ -11,6 +11,7 @@ fails with Dask's reason.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -62,11 +63,9 @@ class DaskRunner:
                     inflight[fut] = (job, time.monotonic())
                 if not inflight:
                     return
-                try:
-                    wait(list(inflight), timeout=self.settings.poll_seconds * 5,
-                         return_when="FIRST_COMPLETED")  # fmt: skip
-                except TimeoutError:
-                    pass  # nothing finished yet: look at the clocks
+                # nothing finished in time raises TimeoutError: then look at the clocks
+                with contextlib.suppress(TimeoutError):
+                    wait(list(inflight), self.settings.poll_seconds * 5, "FIRST_COMPLETED")
                 for fut in [f for f in inflight if f.done()]:
                     job, t0 = inflight.pop(fut)
                     yield self._outcome(fut, job, time.monotonic() - t0)
@@ -86,4 +85,6 @@ class DaskRunner:
         try:
             return Outcome(job, fut.result(), seconds)
         except Exception as e:  # noqa: BLE001 - a killed worker (KilledWorker), a lost task
-            return Outcome(job, failed(job, f"on the Dask cluster: {type(e).__name__}: {e}"), seconds)
+            return Outcome(
+                job, failed(job, f"on the Dask cluster: {type(e).__name__}: {e}"), seconds
+            )

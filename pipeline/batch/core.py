@@ -22,12 +22,12 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from pipeline import run
 from pipeline.batch.pool import Outcome, Pool
 from pipeline.batch.report import Counts, Progress, show_summary
 from pipeline.batch.runlog import RunLog
 from pipeline.batch.settings import BatchSettings
 from pipeline.batch.work import Job
-from pipeline.hashing import sha256_of
 from pipeline.model.config import Settings, pipeline_version
 from pipeline.model.records import DocResult, DocStatus, ErrorItem, Stage, Status
 from pipeline.run import Input, failed_input
@@ -122,9 +122,10 @@ def run_batch(
             todo = _plan(inputs, store, version, batch.force, w)
             jobs = _jobs(todo, store, settings)
             by_id = {i: t for i, t in enumerate(todo)}
-            with Progress(len(todo), counts) as bar, contextlib.closing(
-                runner.results(iter(jobs), len(jobs))
-            ) as outcomes:
+            with (
+                Progress(len(todo), counts) as bar,
+                contextlib.closing(runner.results(iter(jobs), len(jobs))) as outcomes,
+            ):
                 for outcome in outcomes:
                     w.record(by_id[outcome.job.id], outcome)
                     bar.advance()
@@ -142,9 +143,7 @@ def run_batch(
     return BatchSummary(len(inputs), counts, version, interrupted, log_path, peak)
 
 
-def _plan(
-    inputs: list[Input], store: Store, version: str, force: bool, w: _Writer
-) -> list[_Todo]:
+def _plan(inputs: list[Input], store: Store, version: str, force: bool, w: _Writer) -> list[_Todo]:
     """Inputs that cannot be read are recorded now; the rest hashed (streaming), grouped by
     content, and those already done by this pipeline version skipped."""
     groups: dict[str, _Todo] = {}
@@ -153,7 +152,7 @@ def _plan(
             w.unreadable(inp, failed_input(inp))
             continue
         try:
-            digest = sha256_of(inp.path)
+            digest = run.sha256_of(inp.path)  # streaming; the function process() uses
         except OSError as e:
             err = ErrorItem(Stage.READ, f"cannot read file: {e}")
             w.unreadable(inp, DocResult(str(inp.path), "", DocStatus.FAILED, error=err))

@@ -30,10 +30,7 @@ def is_glob(text: str) -> bool:
 def read_list(name: str) -> list[str]:
     """The paths in a list file (``-``: standard input)."""
     try:
-        if name == "-":
-            text = sys.stdin.read()
-        else:
-            text = Path(name).read_text(encoding="utf-8")
+        text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise BadInput(f"--from-list {name!r}: cannot read it: {e}") from e
     out = []
