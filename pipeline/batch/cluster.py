@@ -11,7 +11,6 @@ fails with Dask's reason.
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -27,7 +26,7 @@ class ClusterError(Exception):
     """Dask is not installed, or the scheduler cannot be reached."""
 
 
-def connect(address: str, timeout: float = 10.0) -> Any:
+def connect(address: str, timeout: float = 5.0) -> Any:
     """A ``dask.distributed.Client`` on the scheduler at ``address``, or a one-line error."""
     try:
         from dask.distributed import Client
@@ -47,8 +46,6 @@ class DaskRunner:
         self.peak_total_mib = 0.0  # not measured on a cluster
 
     def results(self, jobs: Iterator[Job], n_jobs: int) -> Iterator[Outcome]:
-        from dask.distributed import wait
-
         window = max(sum(self.client.nthreads().values()), 1)
         inflight: dict[Any, tuple[Job, float]] = {}
         pending = True
@@ -63,9 +60,8 @@ class DaskRunner:
                     inflight[fut] = (job, time.monotonic())
                 if not inflight:
                     return
-                # nothing finished in time raises TimeoutError: then look at the clocks
-                with contextlib.suppress(TimeoutError):
-                    wait(list(inflight), self.settings.poll_seconds * 5, "FIRST_COMPLETED")
+                if not any(f.done() for f in inflight):
+                    time.sleep(self.settings.poll_seconds)
                 for fut in [f for f in inflight if f.done()]:
                     job, t0 = inflight.pop(fut)
                     yield self._outcome(fut, job, time.monotonic() - t0)

@@ -28,6 +28,13 @@ from pipeline.batch.work import Job, failed, work
 from pipeline.model.records import DocResult
 
 MIB = 1 << 20
+READY = "ready"
+# workers that die before they are ready, in a row, before the batch gives up
+MAX_FAILED_STARTS = 3
+
+
+class WorkerStartError(RuntimeError):
+    """Workers die as they start (a broken installation): no file could be run."""
 
 
 @dataclass
@@ -44,6 +51,7 @@ def _serve(conn: Connection) -> None:
     """A worker's loop: a job in, a result out, until the parent closes the pipe."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
+    conn.send(READY)  # imported: a file's clock starts when it is sent, not before
     while True:
         try:
             job = conn.recv()
@@ -67,6 +75,7 @@ class _Worker:
     conn: Connection
     ps: psutil.Process
     job: Job | None = None
+    ready: bool = False
     started: float = 0.0
     peak: float = 0.0
 
@@ -110,13 +119,14 @@ class Pool:
         """Run the jobs, yielding each outcome as it finishes; workers stop when this ends
         (exhausted, closed, or interrupted)."""
         me = psutil.Process()
+        failed_starts = 0
         try:
             for _ in range(min(self.settings.workers, max(n_jobs, 1))):
                 self._start()
             pending = True
             while True:
                 if pending:
-                    for w in [w for w in self._workers if w.job is None]:
+                    for w in [w for w in self._workers if w.ready and w.job is None]:
                         job = next(jobs, None)
                         if job is None:
                             pending = False
@@ -124,19 +134,42 @@ class Pool:
                         w.job, w.started, w.peak = job, time.monotonic(), w.rss_mib()
                         w.conn.send(job)
                 busy = [w for w in self._workers if w.job is not None]
-                if not busy:
+                if not busy and not pending:
                     return
+                watched = busy + [w for w in self._workers if not w.ready]
                 ready = wait(
-                    [w.conn for w in busy] + [w.proc.sentinel for w in busy],
+                    [w.conn for w in watched] + [w.proc.sentinel for w in watched],
                     timeout=self.settings.poll_seconds,
                 )
-                for w in busy:
-                    if w.conn in ready or w.proc.sentinel in ready:
+                for w in watched:
+                    if w.conn not in ready and w.proc.sentinel not in ready:
+                        continue
+                    if w.ready:
                         yield self._collect(w)
+                    elif self._started(w):
+                        failed_starts = 0
+                    else:
+                        failed_starts += 1
+                        if failed_starts >= MAX_FAILED_STARTS:
+                            raise WorkerStartError(
+                                f"{failed_starts} worker processes died as they started "
+                                f"(exit code {w.proc.exitcode})"
+                            )
+                        self._start()
                 yield from self._police([w for w in busy if w.job is not None], me)
         finally:
             for w in list(self._workers):
                 self._retire(w)
+
+    def _started(self, w: _Worker) -> bool:
+        """A new worker's first message: ready, or (False) it died on the way."""
+        try:
+            w.ready = w.conn.recv() == READY
+        except (EOFError, OSError):
+            w.ready = False
+        if not w.ready:
+            self._retire(w)
+        return w.ready
 
     def _collect(self, w: _Worker) -> Outcome:
         job = w.job

@@ -12,8 +12,10 @@ from typing import Any, TextIO
 
 
 def default_path(out_dir: Path) -> Path:
-    """``OUT/runs/<UTC timestamp>.jsonl``, a fresh name even for two runs in one second."""
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    """``OUT/runs/<UTC timestamp>.jsonl`` (to the millisecond: names sort as runs started),
+    a fresh name even for two runs in one millisecond."""
+    now = datetime.now(UTC)
+    stamp = now.strftime("%Y%m%dT%H%M%S.") + f"{now.microsecond // 1000:03d}Z"
     runs = out_dir / "runs"
     path = runs / f"{stamp}.jsonl"
     n = 1
