@@ -14,10 +14,11 @@ from pathlib import Path
 import psutil
 import pytest
 
+from pipeline.batch.runlog import read as events
 from pipeline.batch.work import TEST_HOOK
 from pipeline.model.config import Settings, pipeline_version
 
-from .batch_helpers import events, extract, gongkai, logs, outputs, stored
+from .batch_helpers import extract, gongkai, logs, outputs, stored
 from .conftest import DEVSET, SAMPLES
 
 SEED = SAMPLES / "003_47c37cecacaa7283.txt"
@@ -233,3 +234,27 @@ def test_dask_local_cluster(tmp_path: Path) -> None:
     assert "files: 3" in r.output and "failed files: 0" in r.output
     assert len(stored(out / "gongkai.sqlite")) == 3
     assert json.loads((out / f"{SEED.stem}.json").read_text("utf-8"))["status"] == "ok"
+
+
+def test_ctrl_c_stops_dispatching_and_reports(tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it): the finished files
+    stay stored, the one in flight is left for the next run, the summary is printed, exit 130."""
+    (tmp_path / "slow.txt").write_bytes(SEED.read_bytes() + b"\n")
+    out = tmp_path / "out"
+    p = gongkai("extract", SEED, tmp_path / "slow.txt", TEXTS[0], "--out", out, "--workers", "1",
+                env={TEST_HOOK: "sleep:slow:60"}, start_new_session=True)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        log = next(iter(logs(out)), None) if (out / "runs").is_dir() else None
+        if log and any(e["event"] == "done" for e in events(log)):
+            break
+        time.sleep(0.05)
+    time.sleep(0.3)
+    os.killpg(p.pid, signal.SIGINT)
+    stdout, stderr = p.communicate(timeout=30)
+    assert p.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert stdout.strip().splitlines()[-1].startswith("files: 3  cells: 198")
+    assert [r[0] for r in stored(out / "gongkai.sqlite")] == [str(SEED)]
+    assert events(logs(out)[0])[-1]["interrupted"] is True
+    assert not list(out.glob("*.tmp"))
