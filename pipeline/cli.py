@@ -292,7 +292,39 @@ def files_cmd(out_dir: Path | None, db_url: str | None, only_failed: bool) -> No
     help="Instead: the review desk's latency over a synthetic store with this many cells to "
     "review (median of 15 requests of the queue's first page and of a crop).",
 )
-def bench_cmd(paths: tuple[Path, ...], repeat: int, review_cells: int | None) -> None:
+@click.option(
+    "--batch",
+    "as_batch",
+    is_flag=True,
+    help="Instead: whole batches (gongkai extract's workers), files/s and pages/s for each "
+    "--workers count, and the peak memory of the parent and workers together (default "
+    "files: the devset's scans).",
+)
+@click.option(
+    "--workers",
+    "workers_list",
+    default="1,2",
+    show_default=True,
+    help="With --batch: the worker counts to compare, comma-separated.",
+)
+@click.option(
+    "--files",
+    "sizes",
+    default=None,
+    help="With --batch: batch sizes, comma-separated (e.g. 20,200): the files cycled as "
+    "copies with distinct bytes to that many, to show memory is flat in the number of files.",
+)
+def bench_cmd(
+    paths: tuple[Path, ...],
+    repeat: int,
+    review_cells: int | None,
+    as_batch: bool,
+    workers_list: str,
+    sizes: str | None,
+) -> None:
+    if as_batch:
+        _bench_batch(paths, _numbers("--workers", workers_list), sizes)
+        return
     if review_cells is not None:
         from pipeline.review.bench import run
 
@@ -322,9 +354,39 @@ def bench_cmd(paths: tuple[Path, ...], repeat: int, review_cells: int | None) ->
         click.echo(f"  failed: {f}")
 
 
-def _default_files() -> list[Path]:
+def _numbers(option: str, text: str) -> list[int]:
+    try:
+        out = [int(t) for t in text.split(",") if t.strip()]
+    except ValueError as e:
+        raise BadArgument(f"{option} {text!r}: comma-separated whole numbers, e.g. 1,2") from e
+    if not out or min(out) < 1:
+        raise BadArgument(f"{option} {text!r}: comma-separated numbers of at least 1")
+    return out
+
+
+def _bench_batch(paths: tuple[Path, ...], workers: list[int], sizes: str | None) -> None:
+    from pipeline.batch.bench import bench_batch
+
+    files = collect(list(paths)) if paths else _devset("*.scan.pdf")
+    if not files:
+        raise click.UsageError("no files to benchmark: name some files")
+    counts = _numbers("--files", sizes) if sizes else None
+    for r in bench_batch(files, workers, counts):
+        click.echo(
+            f"files: {r.files:5d}  workers: {r.workers}  pages: {r.pages:5d}  "
+            f"{r.seconds:7.1f} s  {r.files_per_second:6.2f} files/s  "
+            f"{r.pages_per_second:6.2f} pages/s  peak RSS (parent + workers): "
+            f"{r.peak_mib:6.0f} MiB" + (f"  failed: {r.failed}" if r.failed else "")
+        )
+
+
+def _devset(pattern: str) -> list[Path]:
     devset = Path(__file__).resolve().parent.parent.parent / "shared" / "devset" / "pdf"
-    return sorted(devset.glob("*.digital.pdf")) + sorted(devset.glob("*.borderless.pdf"))
+    return sorted(devset.glob(pattern))
+
+
+def _default_files() -> list[Path]:
+    return _devset("*.digital.pdf") + _devset("*.borderless.pdf")
 
 
 @main.command(

@@ -106,8 +106,10 @@ def run_batch(
     namer: Namer,
     after_save: AfterSave | None = None,
     runner: Any = None,
+    summary: bool = True,
 ) -> BatchSummary:
-    """Run every input (see the module docstring); ``runner`` defaults to local workers."""
+    """Run every input (see the module docstring); ``runner`` defaults to local workers;
+    ``summary``: show the counts at the end (on stderr)."""
     version = pipeline_version(settings)
     counts = Counts()
     runner = runner if runner is not None else Pool(batch)
@@ -139,7 +141,8 @@ def run_batch(
             review=counts.review, pages=counts.pages, seconds=round(counts.wall, 3),
             peak_total_mib=round(peak, 1), pipeline_version=version, interrupted=interrupted,
         )  # fmt: skip
-    show_summary(counts)
+    if summary:
+        show_summary(counts)
     return BatchSummary(len(inputs), counts, version, interrupted, log_path, peak)
 
 
