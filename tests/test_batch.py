@@ -258,3 +258,38 @@ def test_ctrl_c_stops_dispatching_and_reports(tmp_path: Path) -> None:
     assert [r[0] for r in stored(out / "gongkai.sqlite")] == [str(SEED)]
     assert events(logs(out)[0])[-1]["interrupted"] is True
     assert not list(out.glob("*.tmp"))
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"workers": 0}, {"time_limit": 0}, {"memory_limit_mib": 10}, {"poll_seconds": 0}],
+)
+def test_batch_settings_are_validated(bad: dict[str, float]) -> None:
+    from pipeline.batch import BatchSettings, InvalidBatchSettings
+
+    with pytest.raises(InvalidBatchSettings):
+        BatchSettings(**bad)  # type: ignore[arg-type]
+
+
+def test_bench_batch_reports_rates_and_memory_per_size(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    r = CliRunner().invoke(
+        main, ["bench", "--batch", "--workers", "1", "--files", "2,4", str(SEED)]
+    )
+    assert r.exit_code == 0, r.output
+    lines = r.output.strip().splitlines()
+    assert [ln.split()[1] for ln in lines] == ["2", "4"]
+    assert all("files/s" in ln and "pages/s" in ln and "MiB" in ln for ln in lines)
+
+
+def test_the_progress_bar_and_table_on_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    from pipeline.batch.report import Counts, Progress, show_summary
+
+    counts = Counts(ok=1, pages=3)
+    with Progress(2, counts, tty=True) as bar:
+        bar.advance()
+    show_summary(counts, tty=True)
+    assert "pages" in capsys.readouterr().err
