@@ -179,7 +179,7 @@ def extract(
     )
     if summary.interrupted:
         sys.exit(130)
-    if c.failed:
+    if c.failed or summary.error:
         sys.exit(1)
 
 

@@ -23,7 +23,7 @@ from types import FrameType
 from typing import Any
 
 from pipeline import run
-from pipeline.batch.pool import Outcome, Pool
+from pipeline.batch.pool import Outcome, Pool, WorkerStartError
 from pipeline.batch.report import Counts, Progress, show_summary
 from pipeline.batch.runlog import RunLog
 from pipeline.batch.settings import BatchSettings
@@ -52,6 +52,7 @@ class BatchSummary:
     interrupted: bool
     log_path: Path
     peak_total_mib: float
+    error: str | None = None  # the batch could not go on (workers that die as they start)
 
 
 @dataclass
@@ -114,6 +115,7 @@ def run_batch(
     counts = Counts()
     runner = runner if runner is not None else Pool(batch)
     interrupted = False
+    error = None
     with RunLog(log_path) as rl, _Interrupt() as stop:
         w = _Writer(store, out_dir, version, rl, counts, namer, after_save, stop)
         rl.write(
@@ -134,16 +136,20 @@ def run_batch(
         except KeyboardInterrupt:
             interrupted = True
             log.error("interrupted: no more files dispatched; every finished file is stored")
+        except WorkerStartError as e:
+            error = str(e)
+            log.error("the batch stopped: %s", e)
         peak = float(getattr(runner, "peak_total_mib", 0.0))
         rl.write(
             "end", files=len(inputs), ok=counts.ok, partial=counts.partial,
             failed=counts.failed, skipped=counts.skipped, cells=counts.cells,
             review=counts.review, pages=counts.pages, seconds=round(counts.wall, 3),
             peak_total_mib=round(peak, 1), pipeline_version=version, interrupted=interrupted,
+            error=error,
         )  # fmt: skip
     if summary:
         show_summary(counts)
-    return BatchSummary(len(inputs), counts, version, interrupted, log_path, peak)
+    return BatchSummary(len(inputs), counts, version, interrupted, log_path, peak, error)
 
 
 def _plan(inputs: list[Input], store: Store, version: str, force: bool, w: _Writer) -> list[_Todo]:
