@@ -12,7 +12,7 @@ fails with Dask's reason.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 from pipeline.batch.pool import Outcome
@@ -45,7 +45,7 @@ class DaskRunner:
         self.client, self.settings = client, settings
         self.peak_total_mib = 0.0  # not measured on a cluster
 
-    def results(self, jobs: Iterator[Job], n_jobs: int) -> Iterator[Outcome]:
+    def results(self, jobs: Iterator[Job], n_jobs: int) -> Generator[Outcome, None, None]:
         window = max(sum(self.client.nthreads().values()), 1)
         inflight: dict[Any, tuple[Job, float]] = {}
         pending = True

@@ -16,11 +16,11 @@ import logging
 import signal
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, Protocol
 
 from pipeline import run
 from pipeline.batch.pool import Outcome, Pool, WorkerStartError
@@ -42,6 +42,14 @@ log = logging.getLogger("gongkai")
 AfterSave = Callable[[Store, str], bool]
 # the JSON name an input gets in OUT (the CLI's claim on output names)
 Namer = Callable[[Input], str]
+
+
+class Runner(Protocol):
+    """Where files run: local worker processes (:class:`Pool`) or a Dask cluster."""
+
+    peak_total_mib: float
+
+    def results(self, jobs: Iterator[Job], n_jobs: int) -> Generator[Outcome, None, None]: ...
 
 
 @dataclass(frozen=True)
@@ -106,7 +114,7 @@ def run_batch(
     log_path: Path,
     namer: Namer,
     after_save: AfterSave | None = None,
-    runner: Any = None,
+    runner: Runner | None = None,
     summary: bool = True,
 ) -> BatchSummary:
     """Run every input (see the module docstring); ``runner`` defaults to local workers;
@@ -139,7 +147,7 @@ def run_batch(
         except WorkerStartError as e:
             error = str(e)
             log.error("the batch stopped: %s", e)
-        peak = float(getattr(runner, "peak_total_mib", 0.0))
+        peak = runner.peak_total_mib
         rl.write(
             "end", files=len(inputs), ok=counts.ok, partial=counts.partial,
             failed=counts.failed, skipped=counts.skipped, cells=counts.cells,

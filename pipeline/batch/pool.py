@@ -16,7 +16,7 @@ import ctypes
 import multiprocessing as mp
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -115,7 +115,7 @@ class Pool:
         w.kill()
         self._workers.remove(w)
 
-    def results(self, jobs: Iterator[Job], n_jobs: int) -> Iterator[Outcome]:
+    def results(self, jobs: Iterator[Job], n_jobs: int) -> Generator[Outcome, None, None]:
         """Run the jobs, yielding each outcome as it finishes; workers stop when this ends
         (exhausted, closed, or interrupted)."""
         me = psutil.Process()
