@@ -118,10 +118,12 @@ class Pool:
     def results(self, jobs: Iterator[Job], n_jobs: int) -> Generator[Outcome, None, None]:
         """Run the jobs, yielding each outcome as it finishes; workers stop when this ends
         (exhausted, closed, or interrupted)."""
+        if n_jobs == 0:  # everything skipped: no worker to start
+            return
         me = psutil.Process()
         failed_starts = 0
         try:
-            for _ in range(min(self.settings.workers, max(n_jobs, 1))):
+            for _ in range(min(self.settings.workers, n_jobs)):
                 self._start()
             pending = True
             while True:
