@@ -376,7 +376,8 @@ def _bench_batch(paths: tuple[Path, ...], workers: list[int], sizes: str | None)
             f"files: {r.files:5d}  workers: {r.workers}  pages: {r.pages:5d}  "
             f"{r.seconds:7.1f} s  {r.files_per_second:6.2f} files/s  "
             f"{r.pages_per_second:6.2f} pages/s  peak RSS (parent + workers): "
-            f"{r.peak_mib:6.0f} MiB" + (f"  failed: {r.failed}" if r.failed else "")
+            f"{r.peak_mib:6.0f} MiB (parent {r.parent_mib:.0f})"
+            + (f"  failed: {r.failed}" if r.failed else "")
         )
 
 

@@ -30,6 +30,7 @@ class BatchBench:
     seconds: float
     peak_mib: float  # parent + workers: the largest sum of their RSS sampled while running
     failed: int
+    parent_mib: float = 0.0  # the parent alone
 
     @property
     def files_per_second(self) -> float:
@@ -92,7 +93,10 @@ def _one(inputs: list[Input], out: Path, workers: int, time_limit: float, mib: i
         )  # fmt: skip
     seconds = time.perf_counter() - t0
     c = s.counts
-    return BatchBench(workers, len(inputs), c.pages, seconds, pool.peak_total_mib, c.failed)
+    return BatchBench(
+        workers, len(inputs), c.pages, seconds, pool.peak_total_mib, c.failed,
+        pool.peak_parent_mib,
+    )  # fmt: skip
 
 
 def _name(inp: Input) -> str:

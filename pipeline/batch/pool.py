@@ -99,6 +99,7 @@ class Pool:
 
     settings: BatchSettings
     peak_total_mib: float = 0.0  # parent + workers, the largest sum sampled
+    peak_parent_mib: float = 0.0  # the parent alone (the writer: flat in the number of files)
     _ctx: Any = field(default_factory=lambda: mp.get_context("spawn"))
     _workers: list[_Worker] = field(default_factory=list)
 
@@ -195,6 +196,7 @@ class Pool:
         """Kill and replace workers over a limit; sample memory for the peaks."""
         now = time.monotonic()
         total = float(me.memory_info().rss) / MIB
+        self.peak_parent_mib = max(self.peak_parent_mib, total)
         for w in list(busy):
             job = w.job
             assert job is not None
