@@ -8,18 +8,21 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
+from pipeline.batch import BatchSettings, expand, run_batch
+from pipeline.batch.inputs import BadInput
+from pipeline.batch.runlog import default_path
 from pipeline.bench import bench
 from pipeline.model.config import Settings
-from pipeline.model.records import DocStatus, Layout, Status, Template
+from pipeline.model.records import DocStatus, Layout, Template
 from pipeline.read.pdf.camelot_lattice import INSTALL_HINT
 from pipeline.read.pdf.camelot_lattice import available as camelot_available
 from pipeline.read.route import IMAGE_SUFFIXES
-from pipeline.run import SCAN_STAGES, Input, collect, failed_input, gather, missing, process
-from pipeline.store.export import output_name, write_json
+from pipeline.run import SCAN_STAGES, Input, collect
+from pipeline.store.export import output_name
 
 if TYPE_CHECKING:  # the store (SQLAlchemy) is imported by the commands that use it
     from pipeline.store.db import Store
@@ -43,12 +46,17 @@ def main() -> None:
 
 
 @main.command(
-    help=f"Extract the tables of every {_KINDS} file in PATHS (files, or directories searched "
-    "recursively, following symlinks): OUT/<stem>.json per file (another name when two inputs "
-    "share a stem) and a store of all files and results. A path that cannot be read counts as "
-    "a failed file; the exit code is 1 when any file failed."
+    help=f"Extract the tables of every {_KINDS} file in PATHS (files, directories searched "
+    "recursively following symlinks, or quoted glob patterns such as 'archive/**/*.pdf'): "
+    "OUT/<stem>.json per file (another name when two inputs share a stem) and a store of all "
+    "files and results. Each file runs in a worker process under a time and a memory limit and "
+    "is stored as soon as it is done; a file already stored with the same content by the same "
+    "pipeline version is skipped (--force redoes it), so a killed batch resumes where it was. "
+    "The same content under two paths is read once and recorded under both. A path that "
+    "cannot be read counts as a failed file; the exit code is 1 when any file failed, 130 "
+    "when interrupted."
 )
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=str)
 @click.option(
     "--out",
     "out_dir",
@@ -60,6 +68,58 @@ def main() -> None:
     "--db", "db_url", default=None, help="Store URL (default: sqlite file OUT/gongkai.sqlite)."
 )
 @click.option(
+    "--from-list",
+    "from_list",
+    default=None,
+    metavar="FILE",
+    help="Also the paths listed in FILE, one per line ('-': standard input; blank lines and "
+    "# comments skipped; a listed path that does not exist is a failed file).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help=f"Worker processes [default: the number of CPUs, {os.cpu_count()}].",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    default=600,
+    show_default=True,
+    help="Seconds a file may take; past it the file fails and its worker is replaced.",
+)
+@click.option(
+    "--memory-limit",
+    "memory_limit",
+    type=click.IntRange(min=64),
+    default=4096,
+    show_default=True,
+    help="MiB of resident memory a worker may use on a file; past it the file fails and "
+    "the worker is replaced.",
+)
+@click.option("--force", is_flag=True, help="Redo files already done by this pipeline version.")
+@click.option(
+    "--log",
+    "log_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The run log, JSON lines, one per file (default: OUT/runs/<UTC time>.jsonl).",
+)
+@click.option(
+    "--max-pages",
+    type=click.IntRange(min=1),
+    default=Settings().max_pages,
+    show_default=True,
+    help="A file with more pages fails, told from its page count before any page is decoded.",
+)
+@click.option(
+    "--dask",
+    "dask_address",
+    default=None,
+    metavar="tcp://HOST:8786",
+    help="Run the files on this Dask scheduler's workers (needs: pip install 'gongkai[dask]').",
+)
+@click.option(
     "--second-opinion",
     type=click.Choice(["camelot"]),
     default=None,
@@ -67,68 +127,80 @@ def main() -> None:
     "the cells it reads otherwise to review (needs: pip install 'gongkai[camelot]').",
 )
 def extract(
-    paths: tuple[Path, ...], out_dir: Path, db_url: str | None, second_opinion: str | None
+    paths: tuple[str, ...],
+    out_dir: Path,
+    db_url: str | None,
+    from_list: str | None,
+    workers: int | None,
+    time_limit: float,
+    memory_limit: int,
+    force: bool,
+    log_path: Path | None,
+    max_pages: int,
+    dask_address: str | None,
+    second_opinion: str | None,
 ) -> None:
+    if not paths and from_list is None:
+        raise click.UsageError("name some PATHS or --from-list FILE")
     if second_opinion == "camelot" and not camelot_available():
         raise BadArgument(f"--second-opinion camelot needs the extra: {INSTALL_HINT}")
-    settings = Settings(second_opinion=second_opinion)
-    for p in paths:
-        why = missing(p)
-        if why:
-            raise BadArgument(f"PATH {str(p)!r}: {why}")
+    settings = Settings(second_opinion=second_opinion, max_pages=max_pages)
+    batch = BatchSettings(
+        workers=workers or os.cpu_count() or 1,
+        time_limit=time_limit,
+        memory_limit_mib=memory_limit,
+        force=force,
+        dask=dask_address,
+    )
+    try:
+        inputs = expand(paths, from_list)
+    except BadInput as e:
+        raise BadArgument(str(e)) from e
     if db_url is not None:
         _check_url(db_url)
     _check_out(out_dir)
-    store = _open(db_url or out_dir / "gongkai.sqlite")
-    inputs = gather(list(paths))
     if not inputs:
-        store.close()
         raise click.UsageError(f"no {_KINDS} files found in the given paths")
+    runner = _dask_runner(dask_address, batch) if dask_address else None
+    store = _open(db_url or out_dir / "gongkai.sqlite")
+    names = _Names(out_dir, store)
+    try:
+        with store:
+            summary = run_batch(
+                inputs, store, out_dir, settings, batch, log_path or default_path(out_dir),
+                names.claim, _after_save, runner,
+            )  # fmt: skip
+    finally:
+        if runner is not None:
+            runner.client.close()
+    c = summary.counts
+    click.echo(
+        f"files: {summary.files}  cells: {c.cells}  review cells: {c.review}  "
+        f"failed files: {c.failed}  skipped: {c.skipped}"
+    )
+    if summary.interrupted:
+        sys.exit(130)
+    if c.failed or summary.error:
+        sys.exit(1)
+
+
+def _after_save(store: Store, sha256: str, touched: set[str]) -> bool:
+    """After a file is stored: reviewers' decisions laid over it again, and the JSON of the
+    documents the cross-year check reached rewritten (the desk sits above the batch)."""
     from pipeline.review.desk import resettle, rewrite_others
 
-    n_cells = n_review = n_failed = 0
-    names = _Names(out_dir, store)
-    with store:
-        for inp in inputs:
-            if inp.problem and not inp.readable_name:  # a directory or a nameless link
-                n_failed += 1
-                log.error("%s: failed: %s", inp.path, inp.problem)
-                continue
-            result = failed_input(inp) if inp.problem else process(inp.path, settings=settings)
-            if result.sha256 and (chosen := _chosen(store, result.sha256)):
-                # a reviewer chose the template and layout for this content: extract with them
-                result = process(inp.path, settings=settings, template=chosen[0], layout=chosen[1])
-            name = names.claim(inp)
-            path = write_json(result, out_dir, name.removesuffix(".json"), inp.key)
-            touched = store.save(result, inp.key, str(path.resolve()))
-            if result.sha256 and resettle(store, result.sha256):
-                log.info("%s: reviewers' decisions applied again", inp.path)
-            if touched:  # the organ's neighbouring years checked against this one
-                rewrite_others(store, touched)
-            review = sum(c.status == Status.REVIEW for c in result.cells)
-            n_cells += len(result.cells)
-            n_review += review
-            if result.status == DocStatus.FAILED:
-                n_failed += 1
-                assert result.error is not None
-                log.error(
-                    "%s: failed at %s: %s", inp.path, result.error.stage, result.error.message
-                )
-            else:
-                log.info(
-                    "%s: %s, %d cells, %d to review → %s",
-                    inp.path,
-                    result.status,
-                    len(result.cells),
-                    review,
-                    name,
-                )
-    click.echo(
-        f"files: {len(inputs)}  cells: {n_cells}  review cells: {n_review}  "
-        f"failed files: {n_failed}"
-    )
-    if n_failed:
-        sys.exit(1)
+    applied = resettle(store, sha256)
+    rewrite_others(store, touched)
+    return applied
+
+
+def _dask_runner(address: str, batch: BatchSettings) -> Any:
+    from pipeline.batch.cluster import ClusterError, DaskRunner, connect
+
+    try:
+        return DaskRunner(connect(address), batch)
+    except ClusterError as e:
+        raise BadArgument(str(e)) from e
 
 
 def _check_out(out_dir: Path) -> None:
@@ -243,7 +315,39 @@ def files_cmd(out_dir: Path | None, db_url: str | None, only_failed: bool) -> No
     help="Instead: the review desk's latency over a synthetic store with this many cells to "
     "review (median of 15 requests of the queue's first page and of a crop).",
 )
-def bench_cmd(paths: tuple[Path, ...], repeat: int, review_cells: int | None) -> None:
+@click.option(
+    "--batch",
+    "as_batch",
+    is_flag=True,
+    help="Instead: whole batches (gongkai extract's workers), files/s and pages/s for each "
+    "--workers count, and the peak memory of the parent and workers together (default "
+    "files: the devset's scans).",
+)
+@click.option(
+    "--workers",
+    "workers_list",
+    default="1,2",
+    show_default=True,
+    help="With --batch: the worker counts to compare, comma-separated.",
+)
+@click.option(
+    "--files",
+    "sizes",
+    default=None,
+    help="With --batch: batch sizes, comma-separated (e.g. 20,200): the files cycled as "
+    "copies with distinct bytes to that many, to show memory is flat in the number of files.",
+)
+def bench_cmd(
+    paths: tuple[Path, ...],
+    repeat: int,
+    review_cells: int | None,
+    as_batch: bool,
+    workers_list: str,
+    sizes: str | None,
+) -> None:
+    if as_batch:
+        _bench_batch(paths, _numbers("--workers", workers_list), sizes)
+        return
     if review_cells is not None:
         from pipeline.review.bench import run
 
@@ -273,9 +377,40 @@ def bench_cmd(paths: tuple[Path, ...], repeat: int, review_cells: int | None) ->
         click.echo(f"  failed: {f}")
 
 
-def _default_files() -> list[Path]:
+def _numbers(option: str, text: str) -> list[int]:
+    try:
+        out = [int(t) for t in text.split(",") if t.strip()]
+    except ValueError as e:
+        raise BadArgument(f"{option} {text!r}: comma-separated whole numbers, e.g. 1,2") from e
+    if not out or min(out) < 1:
+        raise BadArgument(f"{option} {text!r}: comma-separated numbers of at least 1")
+    return out
+
+
+def _bench_batch(paths: tuple[Path, ...], workers: list[int], sizes: str | None) -> None:
+    from pipeline.batch.bench import bench_batch
+
+    files = collect(list(paths)) if paths else _devset("*.scan.pdf")
+    if not files:
+        raise click.UsageError("no files to benchmark: name some files")
+    counts = _numbers("--files", sizes) if sizes else None
+    for r in bench_batch(files, workers, counts):
+        click.echo(
+            f"files: {r.files:5d}  workers: {r.workers}  pages: {r.pages:5d}  "
+            f"{r.seconds:7.1f} s  {r.files_per_second:6.2f} files/s  "
+            f"{r.pages_per_second:6.2f} pages/s  peak RSS (parent + workers): "
+            f"{r.peak_mib:6.0f} MiB (parent {r.parent_mib:.0f})"
+            + (f"  failed: {r.failed}" if r.failed else "")
+        )
+
+
+def _devset(pattern: str) -> list[Path]:
     devset = Path(__file__).resolve().parent.parent.parent / "shared" / "devset" / "pdf"
-    return sorted(devset.glob("*.digital.pdf")) + sorted(devset.glob("*.borderless.pdf"))
+    return sorted(devset.glob(pattern))
+
+
+def _default_files() -> list[Path]:
+    return _devset("*.digital.pdf") + _devset("*.borderless.pdf")
 
 
 @main.command(

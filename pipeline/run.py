@@ -28,7 +28,7 @@ from pipeline.model.records import (
     Template,
 )
 from pipeline.read.pdf.camelot_lattice import MissingExtra, lattice_cells
-from pipeline.read.route import SUFFIXES, read
+from pipeline.read.route import SUFFIXES, page_count, read
 from pipeline.recover.identify import identify, split_sections
 from pipeline.recover.match import match_tables
 from pipeline.recover.reconcile import reconcile, settle_alternatives
@@ -55,6 +55,11 @@ def process(
         return DocResult(
             src, "", DocStatus.FAILED, error=ErrorItem(Stage.READ, f"cannot read file: {e}")
         )
+    limit = (settings or Settings()).max_pages
+    count = page_count(path)
+    if count is not None and count > limit:  # told from the headers, before a page is decoded
+        why = f"{count} pages, over the limit of {limit} (setting max_pages)"
+        return DocResult(src, digest, DocStatus.FAILED, error=ErrorItem(Stage.READ, why))
     stage = Stage.READ
     timings: list[tuple[str, float]] = []
     t0 = time.perf_counter()

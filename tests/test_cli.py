@@ -65,8 +65,11 @@ def test_extract_batch_with_bad_files(tmp_path: Path) -> None:
     ).fetchone()
     assert n_docs == 6 and n_cells == len(good["cells"])
 
-    # a re-run adds nothing: idempotent by sha256
+    # a re-run skips every file (same content, same pipeline version): nothing failed anew
     again = CliRunner().invoke(main, ["extract", str(inp), "--out", str(out)])
+    assert again.exit_code == 0 and "skipped: 6" in again.output
+    # a forced re-run adds nothing: idempotent by sha256
+    again = CliRunner().invoke(main, ["extract", str(inp), "--out", str(out), "--force"])
     assert again.exit_code == 1
     assert db.execute("SELECT count(*) FROM documents").fetchone()[0] == 6
     assert db.execute("SELECT count(*) FROM cells").fetchone()[0] == n_cells

@@ -102,10 +102,11 @@ def test_a_later_run_does_not_overwrite_another_inputs_json(
     assert extract(tmp_path / "b" / "x.txt", "--out", out, *other).exit_code == 1
     assert (out / "x.json").read_text(encoding="utf-8") == first
     assert outputs(out)["x.txt.json"] == str(tmp_path / "b" / "x.txt")
-    # the same inputs again: each overwrites its own file, nothing new appears
+    # the same inputs again (forced: else skipped as done): each overwrites its own file,
+    # nothing new appears
     os.utime(out / "x.json", (0, 0))
-    assert extract(tmp_path / "a" / "x.txt", "--out", out, *db).exit_code == 0
-    assert extract(tmp_path / "b" / "x.txt", "--out", out, *other).exit_code == 1
+    assert extract(tmp_path / "a" / "x.txt", "--out", out, *db, "--force").exit_code == 0
+    assert extract(tmp_path / "b" / "x.txt", "--out", out, *other, "--force").exit_code == 1
     assert (out / "x.json").stat().st_mtime > 0
     assert sorted(outputs(out)) == ["x.json", "x.txt.json"]
 

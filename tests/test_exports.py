@@ -25,7 +25,7 @@ from pipeline.exports.frames import DOC_COLUMNS
 from pipeline.exports.xlsx import DATA_SHEET, FILLS, LEGEND_SHEET
 from pipeline.model.records import CellKey, Layout, Template
 from pipeline.model.taxonomy import AMOUNT_COLS, TABLE_TITLES, canonical_keys
-from pipeline.store.sqlite import open_store
+from pipeline.store.db import open_store
 
 from .conftest import ROOT, SAMPLES
 

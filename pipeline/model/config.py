@@ -6,8 +6,11 @@ instance, so callers never pass loose keyword arguments through the stages.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 
@@ -39,8 +42,15 @@ class Settings:
     # the factor where the evidence is worth nothing on its own (a row matched on a header
     # line, a column guessed by count): a clean read becomes weak, for the identities to fill
     weak_factor: float = 0.45
+    # a file with more pages than this fails from its page count, before any page is decoded:
+    # an archive's odd 10 000-frame TIFF must not hold a worker for hours
+    max_pages: int = 500
 
     def __post_init__(self) -> None:
+        if isinstance(self.max_pages, bool) or not isinstance(self.max_pages, int):
+            raise InvalidSettings(f"max_pages must be an integer: {self.max_pages!r}")
+        if self.max_pages < 1:
+            raise InvalidSettings(f"max_pages must be at least 1: {self.max_pages}")
         if self.second_opinion not in SECOND_OPINIONS:
             raise InvalidSettings(
                 f"second_opinion must be one of {SECOND_OPINIONS}: {self.second_opinion!r}"
@@ -75,3 +85,17 @@ class Settings:
         if unknown:
             raise InvalidSettings(f"unknown settings: {', '.join(sorted(unknown))}")
         return cls(**dict(value))
+
+
+def pipeline_version(settings: Settings) -> str:
+    """``<package version>+<8 hex digits of the settings>``: what a stored result was made by.
+
+    A batch skips a file already processed by the same version (``gongkai extract`` resume);
+    any change of code release or of a setting makes the results stale, so they are redone.
+    """
+    try:
+        pkg = version("gongkai")
+    except PackageNotFoundError:  # run from a source tree that is not installed
+        pkg = "0+unknown"
+    blob = json.dumps(asdict(settings), sort_keys=True, default=str)
+    return f"{pkg}+{hashlib.sha256(blob.encode()).hexdigest()[:8]}"

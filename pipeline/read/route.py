@@ -50,6 +50,25 @@ def read(path: Path) -> Reading:
     )
 
 
+def page_count(path: Path) -> int | None:
+    """How many pages the file has, from its headers (no page decoded); None for text files
+    and for files whose count cannot be told (the reader then gives the error)."""
+    kind = SUFFIXES.get(path.suffix.lower())
+    try:
+        if kind == "pdf":
+            import pymupdf
+
+            with pymupdf.open(path) as doc:
+                return int(doc.page_count)
+        if kind == "image":
+            from pipeline.read.scan.render import image_page_count
+
+            return image_page_count(path)
+    except Exception:  # noqa: BLE001 - a broken file is the reader's to report
+        return None
+    return None
+
+
 def _read_scan(path: Path, why: str, only: frozenset[int] | None = None) -> Reading:
     try:
         from pipeline.read.scan.reader import read_scan

@@ -116,29 +116,55 @@ def pdf_pages(
             yield PageImage(i + 1, _pix_to_bgr(pix), pix.width * 72.0 / w, w, h)
 
 
+def image_page_count(path: Path) -> int:
+    """The number of frames of an image file, from its headers (no pixel is decoded)."""
+    import cv2
+
+    if path.suffix.lower() in (".tif", ".tiff"):
+        try:
+            return max(int(cv2.imcount(str(path))), 1)
+        except cv2.error:
+            return 1
+    return 1
+
+
+def _frames(path: Path) -> Iterator[np.ndarray]:
+    """The frames of an image file decoded one at a time: a multi-page TIFF of hundreds of
+    large frames must not be held in memory all at once (it took 15.5 GB when it was)."""
+    import cv2
+
+    count = image_page_count(path) if path.suffix.lower() in (".tif", ".tiff") else 0
+    got = 0
+    for i in range(count if count > 1 else 0):
+        ok, mats = cv2.imreadmulti(str(path), start=i, count=1, flags=cv2.IMREAD_COLOR)
+        if not ok or not mats:
+            break
+        got += 1
+        yield mats[0]
+        del mats
+    if got:
+        return
+    img = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if img is None:
+        raise ValueError(f"{path}: not a readable image")
+    yield img
+
+
 def image_pages(path: Path, max_dpi: float = 200) -> Iterator[PageImage]:
-    """Pages of an image file; every frame of a multi-page TIFF is a page."""
+    """Pages of an image file; every frame of a multi-page TIFF is a page, decoded in turn."""
     import cv2
 
     _check_image_size(path)
-    frames: list[np.ndarray] = []
-    if path.suffix.lower() in (".tif", ".tiff"):
-        ok, mats = cv2.imreadmulti(str(path), flags=cv2.IMREAD_COLOR)
-        if ok:
-            frames = list(mats)
-    if not frames:
-        img = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if img is None:
-            raise ValueError(f"{path}: not a readable image")
-        frames = [img]
     dpi_meta = _image_dpi(path)
-    for n, img in enumerate(frames, start=1):
+    for n, frame in enumerate(_frames(path), start=1):
+        img = frame
         dpi = dpi_meta or _guess_dpi(img)
         target = choose_dpi(dpi, max_dpi)
         if target < dpi * 0.95:
             f = target / dpi
             img = cv2.resize(img, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
             dpi = target
+        del frame
         h, w = img.shape[:2]
         _check_size(n, w * 72.0 / dpi, h * 72.0 / dpi, dpi)
         yield PageImage(n, img, dpi, w * 72.0 / dpi, h * 72.0 / dpi)
