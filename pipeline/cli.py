@@ -243,7 +243,48 @@ def files_cmd(out_dir: Path | None, db_url: str | None, only_failed: bool) -> No
     help="Instead: the review desk's latency over a synthetic store with this many cells to "
     "review (median of 15 requests of the queue's first page and of a crop).",
 )
-def bench_cmd(paths: tuple[Path, ...], repeat: int, review_cells: int | None) -> None:
+@click.option(
+    "--variants",
+    "variants",
+    is_flag=False,
+    flag_value="all",
+    default=None,
+    metavar="[NAMES]",
+    help="Instead: accuracy on hard copies made from the devset's PDFs (comma-separated: "
+    "rotated, skewed, photo, onebit, lowres, marked, borderless_scan, screenshot, and 'scan' "
+    "for the devset's own scans; no value: all). Per variant: cells right, silent errors, "
+    "review share, s/page and the stages.",
+)
+@click.option(
+    "--docs",
+    type=click.IntRange(min=0),
+    default=3,
+    show_default=True,
+    help="With --variants: devset filings per variant (0: all).",
+)
+@click.option("--seed", default=0, show_default=True, help="With --variants: the copies' seed.")
+@click.option(
+    "--keep",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="With --variants: write the hard copies here instead of a temp dir.",
+)
+@click.option(
+    "--errors", default=0, show_default=True, help="With --variants: silent cells listed."
+)
+def bench_cmd(
+    paths: tuple[Path, ...],
+    repeat: int,
+    review_cells: int | None,
+    variants: str | None,
+    docs: int,
+    seed: int,
+    keep: Path | None,
+    errors: int,
+) -> None:
+    if variants is not None:
+        _bench_variants(variants, docs, seed, keep, errors)
+        return
     if review_cells is not None:
         from pipeline.review.bench import run
 
@@ -274,8 +315,25 @@ def bench_cmd(paths: tuple[Path, ...], repeat: int, review_cells: int | None) ->
 
 
 def _default_files() -> list[Path]:
-    devset = Path(__file__).resolve().parent.parent.parent / "shared" / "devset" / "pdf"
+    devset = _DEVSET / "pdf"
     return sorted(devset.glob("*.digital.pdf")) + sorted(devset.glob("*.borderless.pdf"))
+
+
+_DEVSET = Path(__file__).resolve().parent.parent.parent / "shared" / "devset"
+
+
+def _bench_variants(spec: str, docs: int, seed: int, keep: Path | None, errors: int) -> None:
+    from pipeline.hardcopy import bench as hb
+
+    try:
+        chosen = hb.names(spec)
+    except ValueError as e:
+        raise BadArgument(f"--variants: {e}") from e
+    if not (_DEVSET / "truth").is_dir():
+        raise BadArgument(f"--variants needs the devset at {_DEVSET}")
+    runs = hb.run(chosen, _DEVSET, docs, seed, keep, progress=log.info)
+    for line in hb.report(runs, errors):
+        click.echo(line)
 
 
 @main.command(
