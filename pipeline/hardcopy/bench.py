@@ -14,8 +14,9 @@ from pathlib import Path
 
 from pipeline.hardcopy.score import Score, Wrong, doc_name, score, truth_for
 from pipeline.hardcopy.variants import Variant, make
-from pipeline.model.records import DocStatus
+from pipeline.model.records import DocResult, DocStatus
 from pipeline.run import SCAN_STAGES, STAGES, process
+from pipeline.store.export import write_json
 
 BASELINE = "scan"  # the devset's own scans, not made here
 DEFAULT_DOCS = 3
@@ -84,26 +85,28 @@ def run(
     out: list[VariantRun] = []
     with tempfile.TemporaryDirectory(prefix="gongkai-hardcopy-") as tmp:
         where = keep or Path(tmp)
-        where.mkdir(parents=True, exist_ok=True)
+        (where / "json").mkdir(parents=True, exist_ok=True)
         for name in variants:
             vr = VariantRun(name)
             for src in sources(devset, name, docs):
                 path = src if name == BASELINE else where / f"{doc_name(src)}.{name}.pdf"
                 if name != BASELINE:
                     make(src, name, seed, path)
-                _one(vr, path, truth_for(path, devset / "truth"))
+                result = _one(vr, path, truth_for(path, devset / "truth"))
+                if keep is not None:  # score.py can grade these: <doc>.<variant>.json
+                    write_json(result, keep / "json", path.name.removesuffix(".pdf"))
                 if progress:
                     progress(f"{path.name}: {vr.files} files, {vr.score.silent} silent so far")
             out.append(vr)
     return out
 
 
-def _one(vr: VariantRun, path: Path, truth: dict | None) -> None:
+def _one(vr: VariantRun, path: Path, truth: dict | None) -> DocResult:
     result = process(path)
     vr.files += 1
     if truth is None:
         vr.failed.append(f"{path.name}: no truth")
-        return
+        return result
     if result.status == DocStatus.FAILED:
         vr.failed.append(f"{path.name}: {result.error}")
     vr.pages += result.pages or 1
@@ -114,6 +117,7 @@ def _one(vr: VariantRun, path: Path, truth: dict | None) -> None:
     s = score(result, truth)
     vr.score.add(s)
     vr.silent += [(path.name, w) for w in s.errors]
+    return result
 
 
 def report(runs: list[VariantRun], errors: int = 0) -> list[str]:

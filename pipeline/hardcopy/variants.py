@@ -77,10 +77,12 @@ def make(src: Path, variant: Variant | str, seed: int, out: Path) -> HardCopy:
     return made
 
 
-def _noise(img: np.ndarray, rng: random.Random, sigma: float) -> np.ndarray:
+def _noise(img: np.ndarray, rng: random.Random, sigma: float, blur: float = 0.0) -> np.ndarray:
+    """Sensor noise, then (``blur``) the optics' softness, which also keeps the JPEG small."""
     gen = np.random.default_rng(rng.randrange(2**32))
-    noisy = img.astype(np.float32) + gen.normal(0, sigma, img.shape)
-    return np.clip(noisy, 0, 255).astype(np.uint8)
+    noisy = np.clip(img.astype(np.float32) + gen.normal(0, sigma, img.shape), 0, 255)
+    out = noisy.astype(np.uint8)
+    return cv2.GaussianBlur(out, (0, 0), blur) if blur else out
 
 
 def _rotated(doc: pymupdf.Document, new: pymupdf.Document, rng: random.Random, made: HardCopy):
@@ -89,7 +91,7 @@ def _rotated(doc: pymupdf.Document, new: pymupdf.Document, rng: random.Random, m
     made.notes.append(f"{'every page' if whole else 'table pages'} turned {turn}°")
     for page in doc:
         angle = turn if whole or is_table_page(page) else 0
-        img = _noise(render(page, 200, gray=True), rng, 2.5)
+        img = _noise(render(page, 200, gray=True), rng, 2.5, 0.6)
         img = np.ascontiguousarray(np.rot90(img, k=angle // 90))
         made.rotations.append(angle)
         add_image_page(new, encode(img, "jpg", 75), img.shape, 200)
@@ -111,7 +113,7 @@ def _skewed(doc: pymupdf.Document, new: pymupdf.Document, rng: random.Random, ma
         deg = rng.uniform(3.5, 8.0) * rng.choice((-1, 1))
         made.notes.append(f"p{page.number}: {deg:+.1f}°")
         img = _rotate_by(render(page, 200, gray=True), deg, 255)
-        img = _noise(img, rng, 2.5)
+        img = _noise(img, rng, 2.5, 0.6)
         add_image_page(new, encode(img, "jpg", 75), img.shape, 200)
 
 
@@ -192,7 +194,7 @@ def _marked(doc: pymupdf.Document, new: pymupdf.Document, rng: random.Random, ma
             marks.highlighter(img, table, scale, rng)
             marks.seal(img, table.rect, scale, rng)
             made.notes.append(f"p{page.number}: {n} digits struck, a ruling, a row, a seal")
-        img = _noise(img, rng, 2.5)
+        img = _noise(img, rng, 2.5, 0.6)
         add_image_page(new, encode(img, "jpg", 78), img.shape, dpi)
 
 
@@ -200,7 +202,7 @@ def _borderless_scan(doc: pymupdf.Document, new: pymupdf.Document, rng: random.R
     for page in doc:
         img = render(page, 200, gray=True)
         img = _rotate_by(img, rng.uniform(-0.6, 0.6), 255)
-        img = _noise(img, rng, 2.5)
+        img = _noise(img, rng, 2.5, 0.6)
         add_image_page(new, encode(img, "jpg", 75), img.shape, 200)
 
 
