@@ -55,6 +55,10 @@ def save(doc: pymupdf.Document, path: str) -> None:
     doc.save(path, garbage=3, deflate=True, no_new_id=True)
 
 
+def each_page(doc: pymupdf.Document) -> list[pymupdf.Page]:
+    return [doc.load_page(i) for i in range(doc.page_count)]
+
+
 def words(page: pymupdf.Page) -> list[Word]:
     return [Word(pymupdf.Rect(w[:4]), w[4]) for w in page.get_text("words")]
 
@@ -120,7 +124,7 @@ class AppTable:
 def applications_table(doc: pymupdf.Document) -> AppTable | None:
     """The page holding most of the applications table's rows, with those rows."""
     best: AppTable | None = None
-    for page in doc:
+    for page in each_page(doc):
         ws = words(page)
         rows: dict[str, list[Word]] = {}
         for phrase in APP_ROW_PHRASES:

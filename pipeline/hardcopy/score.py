@@ -40,12 +40,18 @@ def flat_cells(truth: dict[str, Any]) -> dict[Key, float]:
     template = truth["template"]
     for spec in application_rows(truth.get("applications_layout", template)):
         vals = truth["applications"].get(spec.key, [0] * 7)
-        out.update({("applications", spec.key, c): v for c, v in zip(APP_COL_KEYS, vals)})
+        out.update(
+            {("applications", spec.key, c): v for c, v in zip(APP_COL_KEYS, vals, strict=False)}
+        )
     for spec in ACTIVE_ROWS[template]:
         vals = truth["active_disclosure"].get(spec.key, [0] * len(spec.cols))
-        out.update({("active_disclosure", spec.key, c): v for c, v in zip(spec.cols, vals)})
+        out.update(
+            {("active_disclosure", spec.key, c): v for c, v in zip(spec.cols, vals, strict=False)}
+        )
     rev = truth["review_litigation"]
-    out.update({("review_litigation", "counts", c): v for c, v in zip(REVIEW_COLS, rev)})
+    out.update(
+        {("review_litigation", "counts", c): v for c, v in zip(REVIEW_COLS, rev, strict=False)}
+    )
     return out
 
 

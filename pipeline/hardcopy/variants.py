@@ -22,6 +22,7 @@ from pipeline.hardcopy import marks
 from pipeline.hardcopy.pages import (
     add_image_page,
     applications_table,
+    each_page,
     encode,
     is_table_page,
     render,
@@ -89,7 +90,7 @@ def _rotated(doc: pymupdf.Document, new: pymupdf.Document, rng: random.Random, m
     whole = rng.random() < 0.5
     turn = rng.choice((90, 180, 270)) if whole else rng.choice((90, 270))
     made.notes.append(f"{'every page' if whole else 'table pages'} turned {turn}°")
-    for page in doc:
+    for page in each_page(doc):
         angle = turn if whole or is_table_page(page) else 0
         img = _noise(render(page, 200, gray=True), rng, 2.5, 0.6)
         img = np.ascontiguousarray(np.rot90(img, k=angle // 90))
@@ -109,7 +110,7 @@ def _rotate_by(img: np.ndarray, degrees: float, fill: int | tuple[int, ...]) -> 
 
 
 def _skewed(doc: pymupdf.Document, new: pymupdf.Document, rng: random.Random, made: HardCopy):
-    for page in doc:
+    for page in each_page(doc):
         deg = rng.uniform(3.5, 8.0) * rng.choice((-1, 1))
         made.notes.append(f"p{page.number}: {deg:+.1f}°")
         img = _rotate_by(render(page, 200, gray=True), deg, 255)
@@ -119,7 +120,7 @@ def _skewed(doc: pymupdf.Document, new: pymupdf.Document, rng: random.Random, ma
 
 def _photo(doc: pymupdf.Document, new: pymupdf.Document, rng: random.Random, made: HardCopy):
     dpi = 160
-    for page in doc:
+    for page in each_page(doc):
         img = render(page, dpi)
         h, w = img.shape[:2]
         margin = int(0.08 * w)
@@ -127,23 +128,20 @@ def _photo(doc: pymupdf.Document, new: pymupdf.Document, rng: random.Random, mad
         gen = np.random.default_rng(rng.randrange(2**32))
         # a desk: brownish, textured
         base = np.array([rng.randint(90, 140), rng.randint(70, 100), rng.randint(50, 80)])
-        bg = base + gen.normal(0, 12, (ch // 8 + 1, cw // 8 + 1, 1))
-        bg = cv2.resize(bg.astype(np.float32), (cw, ch), interpolation=cv2.INTER_CUBIC)
-        canvas = np.clip(bg, 0, 255).astype(np.uint8)
-
-        def jitter(x: float, y: float) -> tuple[float, float]:
-            j = 0.035 * w
-            return x + rng.uniform(-j, j), y + rng.uniform(-j, j)
-
-        src_q = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
-        dst_q = np.float32(
-            [
-                jitter(margin + 0.02 * w, margin),
-                jitter(cw - margin - 0.02 * w, margin),
-                jitter(cw - margin + 0.01 * w, ch - margin),
-                jitter(margin - 0.01 * w, ch - margin),
-            ]
+        bg = (base + gen.normal(0, 12, (ch // 8 + 1, cw // 8 + 1, 1))).astype(np.float32)
+        desk = cv2.resize(bg, (cw, ch), interpolation=cv2.INTER_CUBIC)
+        canvas = np.clip(desk, 0, 255).astype(np.uint8)
+        j = 0.035 * w  # how far each corner strays: the phone is not square to the page
+        corners = [
+            (margin + 0.02 * w, margin),
+            (cw - margin - 0.02 * w, margin),
+            (cw - margin + 0.01 * w, ch - margin),
+            (margin - 0.01 * w, ch - margin),
+        ]
+        dst_q = np.array(
+            [(x + rng.uniform(-j, j), y + rng.uniform(-j, j)) for x, y in corners], np.float32
         )
+        src_q = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
         m = cv2.getPerspectiveTransform(src_q, dst_q)
         warped = cv2.warpPerspective(img, m, (cw, ch), flags=cv2.INTER_LINEAR)
         mask = cv2.warpPerspective(np.full((h, w), 255, np.uint8), m, (cw, ch))
@@ -161,7 +159,7 @@ def _photo(doc: pymupdf.Document, new: pymupdf.Document, rng: random.Random, mad
 
 
 def _onebit(doc: pymupdf.Document, new: pymupdf.Document, rng: random.Random, made: HardCopy):
-    for page in doc:
+    for page in each_page(doc):
         img = _noise(render(page, 200, gray=True), rng, 10)
         bw = np.where(img < rng.randint(175, 195), 0, 255).astype(np.uint8)
         gen = np.random.default_rng(rng.randrange(2**32))
@@ -177,7 +175,7 @@ def _onebit(doc: pymupdf.Document, new: pymupdf.Document, rng: random.Random, ma
 def _lowres(doc: pymupdf.Document, new: pymupdf.Document, rng: random.Random, made: HardCopy):
     dpi = rng.randint(96, 120)
     made.notes.append(f"{dpi} dpi")
-    for page in doc:
+    for page in each_page(doc):
         img = _noise(render(page, dpi, gray=True), rng, 3)
         add_image_page(new, encode(img, "jpg", rng.randint(60, 75)), img.shape, dpi)
 
@@ -186,7 +184,7 @@ def _marked(doc: pymupdf.Document, new: pymupdf.Document, rng: random.Random, ma
     dpi = 200
     scale = dpi / 72
     table = applications_table(doc)
-    for page in doc:
+    for page in each_page(doc):
         img = render(page, dpi)
         if table is not None and page.number == table.page:
             n = marks.pen_over_digits(img, table, scale, rng)
@@ -199,7 +197,7 @@ def _marked(doc: pymupdf.Document, new: pymupdf.Document, rng: random.Random, ma
 
 
 def _borderless_scan(doc: pymupdf.Document, new: pymupdf.Document, rng: random.Random, made):
-    for page in doc:
+    for page in each_page(doc):
         img = render(page, 200, gray=True)
         img = _rotate_by(img, rng.uniform(-0.6, 0.6), 255)
         img = _noise(img, rng, 2.5, 0.6)
@@ -209,14 +207,14 @@ def _borderless_scan(doc: pymupdf.Document, new: pymupdf.Document, rng: random.R
 def _screenshot(doc: pymupdf.Document, rng: random.Random, made: HardCopy) -> None:
     """Each table region: rendered to a PNG, its words redacted, the PNG put in its place."""
     dpi = rng.choice((110, 130, 150))  # a screen's resolution, not a scanner's
-    for page in doc:
+    for page in each_page(doc):
         rects = [r + (-2, -1, 2, 1) for r in table_rects(page)]
         if not rects:
             continue
         shots = [render_clip(page, r, dpi) for r in rects]
         for r in rects:  # a little inside: a heading's descenders just above stay
             page.add_redact_annot(r + (0, 2, 0, -2))
-        page.apply_redactions(images=pymupdf.PDF_REDACT_IMAGE_NONE)
+        page.apply_redactions(images=0)  # PDF_REDACT_IMAGE_NONE: no image to touch
         for r, png in zip(rects, shots, strict=True):
             page.insert_image(r, stream=png)
         made.notes.append(f"p{page.number}: {len(rects)} table(s) as images at {dpi} dpi")

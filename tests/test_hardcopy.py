@@ -1,0 +1,184 @@
+"""The hard-copy generator: deterministic, image-only, really rotated, screenshots without the
+table's text; its scoring agrees with the devset's score.py."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pymupdf
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main
+from pipeline.hardcopy import HardCopy, Variant, make
+from pipeline.hardcopy.bench import names
+from pipeline.hardcopy.pages import render
+from pipeline.hardcopy.score import flat_cells, score, truth_for
+from pipeline.model.records import Reason, Status
+from pipeline.run import process
+from pipeline.store.export import write_json
+
+from .conftest import DEVSET, SAMPLES
+
+SPLIT = SAMPLES / "generated" / "gen_2021_split.pdf"
+BORDERLESS = SAMPLES / "generated" / "gen_2021_borderless.pdf"
+SCORE_PY = DEVSET.parent / "tools" / "score.py"
+HARDCOPIES = sorted((SAMPLES / "hardcopy").glob("*.pdf"))
+
+
+def _source(v: Variant) -> Path:
+    return BORDERLESS if v == Variant.BORDERLESS_SCAN else SPLIT
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> dict[Variant, HardCopy]:
+    d = tmp_path_factory.mktemp("hardcopy")
+    return {v: make(_source(v), v, 3, d / f"{v}.pdf") for v in Variant}
+
+
+@pytest.mark.parametrize("v", list(Variant), ids=str)
+def test_same_seed_same_bytes(v: Variant, made: dict[Variant, HardCopy], tmp_path: Path) -> None:
+    again = make(_source(v), v, 3, tmp_path / "again.pdf")
+    assert again.path.read_bytes() == made[v].path.read_bytes()
+
+
+def test_another_seed_another_copy(made: dict[Variant, HardCopy], tmp_path: Path) -> None:
+    other = make(SPLIT, Variant.SKEWED, 4, tmp_path / "other.pdf")
+    assert other.path.read_bytes() != made[Variant.SKEWED].path.read_bytes()
+
+
+@pytest.mark.parametrize("v", [v for v in Variant if v != Variant.SCREENSHOT], ids=str)
+def test_image_only_with_the_source_pages(v: Variant, made: dict[Variant, HardCopy]) -> None:
+    with pymupdf.open(made[v].path) as doc, pymupdf.open(_source(v)) as src:
+        assert len(doc) == len(src) == made[v].pages
+        for page in doc:
+            assert page.get_text().strip() == ""
+            assert len(page.get_images()) == 1
+            assert page.get_pixmap(dpi=20).width > 0  # it renders
+
+
+def _page_image(doc: pymupdf.Document, page: pymupdf.Page) -> np.ndarray:
+    data = doc.extract_image(page.get_images()[0][0])["image"]
+    return cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
+
+
+def test_rotated_pages_are_turned(made: dict[Variant, HardCopy]) -> None:
+    hc = made[Variant.ROTATED]
+    assert any(hc.rotations) and all(a in (0, 90, 180, 270) for a in hc.rotations)
+    with pymupdf.open(hc.path) as doc, pymupdf.open(SPLIT) as src:
+        for angle, page, upright in zip(hc.rotations, doc, src, strict=True):
+            assert (page.rect.width > page.rect.height) == (angle in (90, 270))
+            img = _page_image(doc, page)
+            back = np.rot90(img, k=-angle // 90)
+            want = render(upright, 200, gray=True)
+            assert back.shape == want.shape
+            # turned back it is the page; as it lies, it is not
+            assert np.abs(back.astype(int) - want).mean() < 6
+            if angle == 180:
+                assert np.abs(img.astype(int) - want).mean() > 6
+
+
+def test_skewed_pages_lean(made: dict[Variant, HardCopy]) -> None:
+    degrees = [float(n.split(": ")[1].rstrip("°")) for n in made[Variant.SKEWED].notes]
+    assert degrees and all(3.5 <= abs(d) <= 8.0 for d in degrees)
+
+
+def test_screenshot_keeps_the_prose_not_the_table(made: dict[Variant, HardCopy]) -> None:
+    with pymupdf.open(made[Variant.SCREENSHOT].path) as doc, pymupdf.open(SPLIT) as src:
+        assert len(doc) == len(src)
+        text = "".join(p.get_text() for p in doc)
+        assert "收到和处理政府信息公开申请情况" in text and "五、存在的主要问题" in text
+        for label in ("予以公开", "本年新收", "行政许可", "未经复议直接起诉"):
+            assert label in "".join(p.get_text() for p in src)
+            assert label not in text
+        assert all(p.get_images() for p in doc)
+
+
+def test_marked_has_seal_and_highlighter(made: dict[Variant, HardCopy]) -> None:
+    with pymupdf.open(made[Variant.MARKED].path) as doc:
+        rgb = render(doc[0], 72).astype(int)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    assert ((r > 150) & (g < 110) & (b < 110)).sum() > 50  # the red seal
+    assert ((r > 200) & (g > 190) & (b < 150)).sum() > 200  # the yellow band
+
+
+def test_variant_names() -> None:
+    assert names(None)[-1] == "scan" and set(names("all")) >= {v.value for v in Variant}
+    assert names("photo, onebit") == ["photo", "onebit"]
+    with pytest.raises(ValueError, match="unknown"):
+        names("fax")
+    r = CliRunner().invoke(main, ["bench", "--variants", "fax"])
+    assert r.exit_code == 2 and "unknown variant" in r.output
+
+
+def test_truth_travels_along() -> None:
+    for pdf in HARDCOPIES:
+        truth = truth_for(pdf)
+        assert truth is not None and flat_cells(truth)
+        src = SAMPLES / "generated" / f"{pdf.name.split('.')[0]}.truth.json"
+        assert truth == json.loads(src.read_text(encoding="utf-8"))
+
+
+@pytest.mark.skipif(not (SCORE_PY.is_file() and DEVSET.is_dir()), reason="no devset here")
+def test_scoring_agrees_with_score_py(tmp_path: Path) -> None:
+    pdf = DEVSET / "pdf" / "dev_000.digital.pdf"
+    result = process(pdf)
+    cells = list(result.cells)
+    # one of each outcome: wrong and ok (silent), wrong under review (flagged), missing
+    cells[0] = replace(cells[0], value=(cells[0].value or 0) + 1)
+    cells[1] = replace(
+        cells[1],
+        value=(cells[1].value or 0) + 1,
+        status=Status.REVIEW,
+        reason=Reason.LOW_CONFIDENCE,
+    )
+    cells[2] = replace(cells[2], status=Status.REVIEW, reason=Reason.LOW_CONFIDENCE)
+    del cells[3]
+    result = replace(result, cells=tuple(cells))
+    out = tmp_path / "out"
+    out.mkdir()
+    write_json(result, out, "dev_000.mutated")
+    run = subprocess.run(
+        [sys.executable, str(SCORE_PY), str(out), "--truth", str(DEVSET / "truth"), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    theirs = json.loads(run.stdout)
+    ours = score(result, truth_for(pdf, DEVSET / "truth") or {})
+    for k in ("cells", "correct", "flagged", "silent", "missing", "review_cells", "template_wrong"):
+        assert getattr(ours, k) == theirs[k], k
+    assert ours.silent == 2 and ours.flagged == 1
+
+
+# measured 2026-11-21 on samples/hardcopy (seed 10), score.py's count (missing cells included);
+# the fix of each flips its test (strict xfail)
+_SILENT_TODAY = {
+    "photo": "200 silent (all missing): the scan reader fails, ValueError: 'list' argument "
+    "must have no negative elements",
+    "borderless_scan": "7 silent (missing): the (六) rows' layout is not told by the scan, "
+    "2021 assumed, the filing's 2019 other_handling row never comes out",
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("pdf", HARDCOPIES, ids=lambda p: p.name)
+def test_no_silent_errors_on_hard_copies(pdf: Path, request: pytest.FixtureRequest) -> None:
+    variant = pdf.name.split(".")[1]
+    if variant in _SILENT_TODAY:
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                reason=f"issue 10: {_SILENT_TODAY[variant]}",
+            )
+        )
+    truth = truth_for(pdf)
+    assert truth is not None
+    s = score(process(pdf), truth)
+    assert s.silent == 0, [(w.table, w.row, w.col, w.truth, w.value, w.status) for w in s.errors]
