@@ -206,6 +206,23 @@ def test_counts_are_whole_on_hard_copies(pdf: Path, request: pytest.FixtureReque
     bad = [
         (c.key, c.value, c.status)
         for c in _extracted(pdf).cells
-        if c.value is not None and not is_amount(c.key.table, c.key.row, c.key.col) and float(c.value) != int(c.value)
+        if c.value is not None
+        and not is_amount(c.key.table, c.key.row, c.key.col)
+        and float(c.value) != int(c.value)
     ]
     assert not bad
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not DEVSET.is_dir(), reason="no devset here")
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 10: 2 silent cells measured today — the seal over rows 4–8 of 不予公开 hides "
+    "their rulings; row 6's values (1 … 1) go out as row 8's (denied_admin_query), ok",
+)
+def test_marked_devset_filing_has_no_silent_errors(tmp_path: Path) -> None:
+    """The one silent error `bench --variants --docs 0` finds (seed 0), kept as a test."""
+    src = DEVSET / "pdf" / "dev_006.digital.pdf"
+    hc = make(src, Variant.MARKED, 0, tmp_path / "dev_006.marked.pdf")
+    s = score(process(hc.path), truth_for(hc.path, DEVSET / "truth") or {})
+    assert s.silent == 0, [(w.row, w.col, w.truth, w.value, w.status) for w in s.errors]
