@@ -337,6 +337,35 @@ def files_cmd(out_dir: Path | None, db_url: str | None, only_failed: bool) -> No
     help="With --batch: batch sizes, comma-separated (e.g. 20,200): the files cycled as "
     "copies with distinct bytes to that many, to show memory is flat in the number of files.",
 )
+@click.option(
+    "--variants",
+    "variants",
+    is_flag=False,
+    flag_value="all",
+    default=None,
+    metavar="[NAMES]",
+    help="Instead: accuracy on hard copies made from the devset's PDFs (comma-separated: "
+    "rotated, skewed, photo, onebit, lowres, marked, borderless_scan, screenshot, and 'scan' "
+    "for the devset's own scans; no value: all). Per variant: cells right, silent errors, "
+    "review share, s/page and the stages.",
+)
+@click.option(
+    "--docs",
+    type=click.IntRange(min=0),
+    default=3,
+    show_default=True,
+    help="With --variants: devset filings per variant (0: all).",
+)
+@click.option("--seed", default=0, show_default=True, help="With --variants: the copies' seed.")
+@click.option(
+    "--keep",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="With --variants: write the hard copies here instead of a temp dir.",
+)
+@click.option(
+    "--errors", default=0, show_default=True, help="With --variants: silent cells listed."
+)
 def bench_cmd(
     paths: tuple[Path, ...],
     repeat: int,
@@ -344,9 +373,17 @@ def bench_cmd(
     as_batch: bool,
     workers_list: str,
     sizes: str | None,
+    variants: str | None,
+    docs: int,
+    seed: int,
+    keep: Path | None,
+    errors: int,
 ) -> None:
     if as_batch:
         _bench_batch(paths, _numbers("--workers", workers_list), sizes)
+        return
+    if variants is not None:
+        _bench_variants(variants, docs, seed, keep, errors)
         return
     if review_cells is not None:
         from pipeline.review.bench import run
@@ -405,12 +442,28 @@ def _bench_batch(paths: tuple[Path, ...], workers: list[int], sizes: str | None)
 
 
 def _devset(pattern: str) -> list[Path]:
-    devset = Path(__file__).resolve().parent.parent.parent / "shared" / "devset" / "pdf"
-    return sorted(devset.glob(pattern))
+    return sorted((_DEVSET / "pdf").glob(pattern))
 
 
 def _default_files() -> list[Path]:
     return _devset("*.digital.pdf") + _devset("*.borderless.pdf")
+
+
+_DEVSET = Path(__file__).resolve().parent.parent.parent / "shared" / "devset"
+
+
+def _bench_variants(spec: str, docs: int, seed: int, keep: Path | None, errors: int) -> None:
+    from pipeline.hardcopy import bench as hb
+
+    try:
+        chosen = hb.names(spec)
+    except ValueError as e:
+        raise BadArgument(f"--variants: {e}") from e
+    if not (_DEVSET / "truth").is_dir():
+        raise BadArgument(f"--variants needs the devset at {_DEVSET}")
+    runs = hb.run(chosen, _DEVSET, docs, seed, keep, progress=log.info)
+    for line in hb.report(runs, errors):
+        click.echo(line)
 
 
 @main.command(
