@@ -31,6 +31,28 @@ SCHEMA = ROOT / "docs" / "output.schema.json"
 _FALSE = frozenset({"", "0", "false", "no", "off"})
 
 
+def _load_every_module() -> None:
+    """Hypothesis draws with the literal constants of every loaded project module, so the
+    derandomized properties (test_promise.py) see the same examples only when the same
+    modules are loaded: all of them, before any test runs, whichever tests are chosen and
+    whatever they import later (tests/test_promise_found.py keeps a case found otherwise)."""
+    import importlib
+    import pkgutil
+
+    import pipeline
+
+    for m in pkgutil.walk_packages(pipeline.__path__, "pipeline."):
+        if m.name.endswith("__main__") or ".migrations" in m.name:  # scripts, not modules
+            continue
+        try:
+            importlib.import_module(m.name)
+        except ImportError:  # an optional extra (dask) that this environment lacks
+            pass
+
+
+_load_every_module()
+
+
 def in_ci(env: dict[str, str] | os._Environ[str] = os.environ) -> bool:
     """``CI`` set to anything but an empty or false value (CI runs with CI=true)."""
     return env.get("CI", "").strip().lower() not in _FALSE
