@@ -36,6 +36,7 @@ def _load_every_module() -> None:
     derandomized properties (test_promise.py) see the same examples only when the same
     modules are loaded: all of them, before any test runs, whichever tests are chosen and
     whatever they import later (tests/test_promise_found.py keeps a case found otherwise)."""
+    import contextlib
     import importlib
     import pkgutil
 
@@ -44,10 +45,8 @@ def _load_every_module() -> None:
     for m in pkgutil.walk_packages(pipeline.__path__, "pipeline."):
         if m.name.endswith("__main__") or ".migrations" in m.name:  # scripts, not modules
             continue
-        try:
+        with contextlib.suppress(ImportError):  # an optional extra this environment lacks
             importlib.import_module(m.name)
-        except ImportError:  # an optional extra (dask) that this environment lacks
-            pass
 
 
 _load_every_module()

@@ -11,21 +11,22 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from pipeline.model.records import CellKey, ReaderKind
 from pipeline.model.taxonomy import ACTIVE
+from tests.promise_faults import cases
 from tests.promise_gen import Case, Piece, Style, Truth, build, run, silent_errors
+from tests.test_promise import PROMISE, TEXT_SHIFT_AND_LOSS
 
 from .conftest import SAMPLES
 from .test_samples import flat_truth
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="found 2026-11-21: in an unruled PDF table with zeros blank, a stray '1' left of "
-    "行政许可's only (blank) column goes out as its decisions, ok (conf 1.0)",
-)
 def test_stray_left_of_a_blank_one_column_row() -> None:
+    """Found 2026-11-21 and fixed: in an unruled PDF table with zeros blank, a stray '1'
+    left of 行政许可's only (blank) column went out as its decisions, ok."""
     t = json.loads((SAMPLES / "generated" / "gen_2021_borderless.truth.json").read_text("utf-8"))
     values = {CellKey(*k): v for k, v in flat_truth(t).items()}
     truth = Truth(t["template"], t["applications_layout"], values)
@@ -35,4 +36,18 @@ def test_stray_left_of_a_blank_one_column_row() -> None:
     lines = case.tables[ACTIVE]
     i = next(i for i, ln in enumerate(lines) if ln.key == "administrative_license")
     lines[i] = lines[i].with_values([Piece("1", -1.2), *lines[i].values])
+    assert not silent_errors(case, run(case))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap (2026-11-21): in a text extraction, a row shifted by one column beside "
+    "a row with a lost cell is explained by the identities as one misread plus one lost "
+    "value, which is fewer changes than the truth; the shifted row's other cells go out ok",
+)
+@PROMISE
+@given(data=st.data())
+def test_text_shift_beside_a_lost_cell(data: st.DataObject) -> None:
+    case = data.draw(cases(tuple(sorted(TEXT_SHIFT_AND_LOSS)), most=1))
+    assume(case.style.kind == ReaderKind.TEXT)
     assert not silent_errors(case, run(case))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import combinations
 
 from pipeline.model.numbers import is_blank, looks_numeric
@@ -72,17 +72,52 @@ class Columns:
 
 
 def place(
-    values: Sequence[CellText], n: int, columns: Columns | Callable[[], Columns | None] | None
+    values: Sequence[CellText],
+    n: int,
+    columns: Columns | Callable[[], Columns | None] | None,
+    total_last: bool = False,
 ) -> list[list[Slot]]:
     """Candidate placements of a row's value cells into ``n`` columns.
 
-    More than one candidate means the row has extra cells and the choice is left to
-    the identities. ``columns`` may be a function, called only for a row that needs them
-    (most filings fill every cell, and finding the columns costs more than placing).
-    Empty cells past ``n`` at a row's end are an extraction's padding, at its start the
-    label's merged columns (text extractions print both); an extra one between values
-    is a stray whose place only the identities can tell.
+    Where the row's numbers have boxes and the table's ``n`` columns are known, each number
+    goes where it stands, whatever the count says: a table that prints 0 as blank can show
+    a stray beside a blank column and look full by count, every number then a column off.
+    A number in no column, or two in one, leaves the geometry unable to tell: the count
+    places them (a guess where the count has cells lost). Without geometry the count
+    decides (:func:`_by_count`).
+    ``columns`` may be a function, called only for a row that has boxes. Where the last
+    column is the row's ``total``, a row with values and nothing in it is no reading: its
+    values may have moved a column left, and that keeps every sum true.
     """
+    filled = [v for v in values if not is_blank(v.text)]
+    count = _by_count(values, n)
+    if total_last and filled and len(count) == 1:
+        last = count[0][-1].cell
+        if last is None or is_blank(last.text):
+            count = [[replace(s, guessed=s.cell is not None) for s in count[0]]]
+    if columns is None or not all(v.origin.bbox for v in filled):
+        return count
+    known = columns() if callable(columns) else columns
+    if not isinstance(known, Columns) or len(known.spans) != n:
+        return count
+    by_x = _place_by_x(values, known)
+    firm = len(count) == 1 and not any(s.lost or s.guessed for s in count[0])
+    if by_x is None:  # the geometry cannot tell (columns only roughly known): the count
+        return count
+    if firm and _numbers_at(count[0]) == _numbers_at(by_x):
+        return count  # the geometry agrees (and the count keeps each blank cell's own box)
+    return [by_x]
+
+
+def _numbers_at(slots: Sequence[Slot]) -> list[CellText | None]:
+    return [s.cell if s.cell is not None and not is_blank(s.cell.text) else None for s in slots]
+
+
+def _by_count(values: Sequence[CellText], n: int) -> list[list[Slot]]:
+    """Placements by count alone. Empty cells past ``n`` at a row's end are an extraction's
+    padding, at its start the label's merged columns (text extractions print both); an
+    extra one between values is a stray whose place only the identities can tell, and a
+    row with cells lost is placed right-aligned, each column a guess."""
     filled = [v for v in values if not is_blank(v.text)]
     if len(filled) == n:
         return [[Slot(v) for v in filled]]
@@ -93,16 +128,6 @@ def place(
         slots.pop(0)
     if len(slots) == n:
         return [[Slot(v) for v in slots]]
-    if callable(columns) and all(v.origin.bbox for v in filled):
-        columns = columns()
-    if (
-        isinstance(columns, Columns)
-        and len(columns.spans) == n
-        and all(v.origin.bbox for v in filled)
-    ):
-        by_x = _place_by_x(values, columns)
-        if by_x is not None:
-            return [by_x]
     if len(slots) < n:
         pad = [Slot(None, lost=True)] * (n - len(slots))
         return [pad + [Slot(v, guessed=True) for v in slots]]
@@ -256,7 +281,9 @@ def table_columns(
     for r in rows[cut:]:
         cells = [c for c in r.cells if c.origin.bbox]
         last = max((i for i, c in enumerate(cells) if not looks_numeric(c.text)), default=-1)
-        nums = [c for c in cells[last + 1 :] if _is_number(c)]
+        own = max((_span(c)[1] for c in cells[: last + 1]), default=-1e9)
+        # a number over its row's label is in no column (a stray): no run of its own
+        nums = [c for c in cells[last + 1 :] if _is_number(c) and sum(_span(c)) / 2 >= own]
         if nums:
             numbers += [_span(c) for c in nums]
             label_right = max([label_right] + [_span(c)[1] for c in cells[: last + 1]])
@@ -273,6 +300,10 @@ def table_columns(
         columns = Columns.of([x for x, _ in stacks])
         if _agree(columns, aligned):
             return columns
+        # as many runs as heads, but not under them: the runs, unless one of them stands
+        # under no head at all (a stray's run would make a column of its own)
+        if len(aligned) == n and any(columns.column_of(a, b) is None for a, b in aligned):
+            return columns
     if len(aligned) == n:
         return Columns.of(aligned)
     return None
@@ -283,12 +314,28 @@ def _span(c: CellText) -> Span:
     return c.origin.bbox[0], c.origin.bbox[2]
 
 
+def over_label(tr: TableRow) -> bool:
+    """A number standing over its row's label, or left of it: in no value column (a stray).
+    A table that prints 0 as blank shows nothing else in such a row, so counting would
+    place it in the row's columns as a clean read."""
+    labels = [c.origin.bbox for c in tr.row.cells if c not in tr.values and c.origin.bbox]
+    if not labels:
+        return False
+    right = max(b[2] for b in labels)
+    return any(
+        v.origin.bbox is not None and center(v) < right for v in tr.values if not is_blank(v.text)
+    )
+
+
 def column_centers(rows: Sequence[TableRow], n: int) -> list[float] | None:
-    """x-centres of the value columns, from rows that fill every column."""
+    """x-centres of the value columns, from rows that fill every column (and hold no
+    stray: a stray beside a blank column makes a row look full by count)."""
     full = [
         [center(v) for v in r.values if not is_blank(v.text)]
         for r in rows
-        if r.filled == n and all(v.origin.bbox for v in r.values if not is_blank(v.text))
+        if r.filled == n
+        and all(v.origin.bbox for v in r.values if not is_blank(v.text))
+        and not over_label(r)
     ]
     full = [xs for xs in full if len(xs) == n]
     if not full:

@@ -45,6 +45,7 @@ from pipeline.recover.columns import (
     Slot,
     column_centers,
     header_centers,
+    over_label,
     place,
     table_columns,
 )
@@ -174,6 +175,8 @@ def match_tables(
         orphans: bool = False,
     ) -> None:
         unsure = orphans and not tr.values
+        if over_label(tr):  # no column holds it: wherever it is placed is a guess
+            cands = [[replace(s, guessed=True) for s in cand] for cand in cands]
         options = [
             {
                 CellKey(table, spec_key, c): _observe(
@@ -217,7 +220,9 @@ def match_tables(
         placed = _placement(a, ident.layout_by if spec.key in _LAYOUT_ROWS else None)
         placed = replace(placed, beside_empty=spec.key in beside)
         warnings += _doubts(APPLICATIONS, spec.key, placed, cfg)
-        rows_placed.append((spec.key, a.row, place(a.row.values, 7, columns), placed))
+        rows_placed.append(
+            (spec.key, a.row, place(a.row.values, 7, columns, total_last=True), placed)
+        )
     # a row whose values could not be placed (two in one column: rows run together) may
     # hold another row's values, like values matched to no row
     app_orphans = app_orphans or any(s.guessed for *_, c, _ in rows_placed for s in c[0])
@@ -260,7 +265,7 @@ def match_tables(
         warnings.append("review_litigation values not found")
     else:
         values, row = review
-        cands = place(values, len(REVIEW_COLS), review_columns)
+        cands = place(values, len(REVIEW_COLS), review_columns, total_last=True)
         put_row(REVIEW, REVIEW_ROW, REVIEW_COLS, TableRow("", tuple(values), row), cands)
     frozen_alts = {k: tuple(MappingProxyType(o) for o in v) for k, v in alts.items()}
     return Matched(MappingProxyType(cells), MappingProxyType(frozen_alts), tuple(warnings))
