@@ -39,6 +39,11 @@ class Settings:
     # the factor where the evidence is worth nothing on its own (a row matched on a header
     # line, a column guessed by count): a clean read becomes weak, for the identities to fill
     weak_factor: float = 0.45
+    # OCR'd rows tied to their labels by geometry (pipeline/recover/ties.py): a value cell
+    # reaching over this share of another row's band is in two rows; a band shorter than
+    # short_row times the table's median band is a row cut in two by a stroke
+    tie_overlap: float = 0.3
+    short_row: float = 0.55
 
     def __post_init__(self) -> None:
         if self.second_opinion not in SECOND_OPINIONS:
@@ -58,6 +63,10 @@ class Settings:
                 "doubtful_factor must be in [unreadable_confidence, firm_confidence): "
                 f"{self.doubtful_factor}"
             )
+        if not 0.0 < self.tie_overlap < 1.0:
+            raise InvalidSettings(f"tie_overlap must be in (0, 1): {self.tie_overlap}")
+        if not 0.0 < self.short_row < 1.0:
+            raise InvalidSettings(f"short_row must be in (0, 1): {self.short_row}")
         if not 0.0 < self.unreadable_confidence < self.firm_confidence <= 1.0:
             raise InvalidSettings(
                 "need 0 < unreadable_confidence < firm_confidence <= 1, got "
