@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from pipeline.model.records import ReaderKind
 from pipeline.model.taxonomy import ACTIVE, APPLICATIONS, REVIEW
 from tests.promise_gen import HEADER_APP, Case, Draw, Line, Piece, Style, build, truths
+from tests.promise_rowfaults import ROW_FAULTS
 
 # ---------------------------------------------------------------- the faults
 
@@ -229,13 +230,18 @@ FAULTS: dict[str, Fault] = {
     "shifted_row": shifted_row,
     "garbled_label": garbled_label,
     "header_row": header_row,
+    **ROW_FAULTS,
 }
 # the readers a fault can happen in: a PDF text layer does not lose a cell (an empty column
 # there is a printed blank), so a lost cell is a text extraction's or an OCR's
-READERS: dict[str, tuple[ReaderKind, ...]] = {"lost_cell": (ReaderKind.TEXT, ReaderKind.OCR)}
+READERS: dict[str, tuple[ReaderKind, ...]] = {
+    "lost_cell": (ReaderKind.TEXT, ReaderKind.OCR),
+    # a grid found from ink: only an OCR reading has its rows' bands wrong
+    **{k: (ReaderKind.OCR,) for k in ROW_FAULTS},
+}
 # faults drawn once per case: two rows shifted alike keep every sum true and, in a text
 # extraction, leave nothing else to see
-ONCE = {"shifted_row": 1}
+ONCE = {"shifted_row": 1, **dict.fromkeys(ROW_FAULTS, 1)}
 
 
 @st.composite
