@@ -79,9 +79,7 @@ def damaged_pdf(src: Path, kind: str, seed: int, dst: Path) -> None:
     """``src`` (a devset scan) with its table-三 page (its tallest grid) hurt, as a PDF."""
     rng = random.Random(seed)
     imgs = list(pdf_pages(src, 400))
-    tallest = max(
-        range(len(imgs)), key=lambda i: len(table_rules(imgs[i].image, imgs[i].dpi))
-    )
+    tallest = max(range(len(imgs)), key=lambda i: len(table_rules(imgs[i].image, imgs[i].dpi)))
     doc = pymupdf.open()
     for i, pg in enumerate(imgs):
         img = damage(pg.image, pg.dpi, kind, rng) if i == tallest or kind == "lowres" else pg.image

@@ -84,7 +84,7 @@ def untied(rows: Sequence[TableRow], settings: Settings | None = None) -> dict[i
     why; see the module docstring. Rows without boxes are left alone."""
     cfg = Settings.resolve(settings)
     bands = [_band(tr) for tr in rows]
-    data = [i for i, tr in enumerate(rows) if tr.filled and bands[i] is not None]
+    data = [i for i, tr in enumerate(rows) if tr.values and bands[i] is not None]
     heights = [b[1] - b[0] for i in data if (b := bands[i]) is not None and b[1] > b[0]]
     median = statistics.median(heights) if heights else 0.0
     out: dict[int, str] = {}
@@ -103,7 +103,7 @@ def untied(rows: Sequence[TableRow], settings: Settings | None = None) -> dict[i
         if median and band[1] - band[0] < cfg.short_row * median:
             mark(i, "a band cut short")
             for j in (i - 1, i + 1):
-                if 0 <= j < len(rows) and rows[j].filled:
+                if 0 <= j < len(rows) and rows[j].values:
                     mark(j, "beside a band cut short")
         label = _label_cell(tr)
         reach = [v for v in filled if v.origin.bbox] + ([label] if label is not None else [])

@@ -1,0 +1,108 @@
+"""Rows that cannot shift (issue 10): an OCR'd row whose values the page's geometry does
+not tie to its label goes to review, even where every sum holds.
+
+The unit tests build rows by hand; the regression tests hurt real devset scans the way the
+issue's scans were (tests/scan_damage.py: a stroke over a rule of table 三, a rule dropped
+out, the page at 1 bit and 100 dpi) and read them through the whole pipeline: no wrong
+value may go out ``ok`` or ``inferred``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.model.records import CellText, Origin, ReaderKind, Reason, Row, Status
+from pipeline.recover.rows import split_row
+from pipeline.recover.ties import two_labels, two_numbers, untied
+from pipeline.run import process
+from pipeline.store.export import write_json
+
+from .conftest import DEVSET, devset_score
+
+
+def _row(label: str, values: list[str], y: float, h: float = 16.0, span: float = 1.0) -> Row:
+    cells = [CellText(label, 0.99, Origin(1, (50.0, y, 300.0, y + h)))]
+    for i, v in enumerate(values):
+        x = 300.0 + 30 * i
+        cells.append(CellText(v, 0.99, Origin(1, (x, y, x + 30, y + h * span))))
+    return Row(tuple(cells), Origin(1, (50.0, y, 300.0 + 30 * len(values), y + h)))
+
+
+def _table(*rows: Row) -> list:
+    return [split_row(r) for r in rows]
+
+
+def test_rows_in_their_bands_are_tied() -> None:
+    rows = _table(
+        _row("1.属于国家秘密", ["1", "0", "1"], 100),
+        _row("2.其他法律行政法规禁止公开", ["", "", ""], 116),
+        _row("3.危及“三安全一稳定”", ["2", "", "2"], 132, h=32),  # a label over two lines
+    )
+    assert untied(rows) == {}
+
+
+def test_a_value_cell_over_two_bands_unties_both_rows() -> None:
+    rows = _table(
+        _row("4.保护第三方合法权益", ["0 1", "0", "1"], 100, span=2.0),
+        _row("5.属于三类内部事务信息", ["0"], 116),
+        _row("6.属于四类过程性信息", ["0", "0", "0"], 132),
+    )
+    assert set(untied(rows)) == {0, 1}
+
+
+def test_two_labels_in_one_band_and_a_band_cut_short() -> None:
+    merged = _table(_row("4.保护第三方合法权益5.属于三类内部事务信息", ["1", "0", "1"], 100, h=32))
+    assert set(untied(merged)) == {0}
+    cut = _table(
+        _row("1.属于国家秘密", ["1", "0", "1"], 100),
+        _row("2.其他法律行政", ["7", "", "7"], 116, h=8),
+        _row("法规禁止公开", ["", "", ""], 124, h=8),
+        _row("3.危及“三安全一稳定”", ["2", "", "2"], 132),
+        *(_row(f"{k}.属于", ["", "", ""], 148 + 16 * (k - 4)) for k in range(4, 8)),
+    )
+    assert set(untied(cut)) == {0, 1, 2, 3}
+
+
+@pytest.mark.parametrize(
+    ("text", "two"), [("11 66", True), ("1 0", True), ("1166", False), ("12", False), ("", False)]
+)
+def test_two_numbers(text: str, two: bool) -> None:
+    assert two_numbers(text) is two
+
+
+@pytest.mark.parametrize(
+    ("label", "two"),
+    [
+        ("（三）不予公开1.属于国家秘密", False),
+        ("三、本年度办理结果（一）予以公开", False),
+        ("4.保护第三方合法权益5.属于三类内部事务信息", True),
+        ("（六）其他处理（七）总计", True),
+        ("（二）部分公开（区分处理的，只计这一情形，不计其他情形）", False),
+    ],
+)
+def test_two_labels(label: str, two: bool) -> None:
+    assert two_labels(label) is two
+
+
+# ---------------------------------------------------------------- real pages, hurt
+
+_SCAN = DEVSET / "pdf" / "dev_000.scan.pdf"
+
+
+@pytest.mark.skipif(not _SCAN.is_file(), reason="no devset beside the project")
+@pytest.mark.parametrize(("kind", "seed"), [("stroke_white", 0), ("dropout", 0), ("lowres", 0)])
+def test_a_hurt_scan_makes_no_silent_error(tmp_path: Path, kind: str, seed: int) -> None:
+    from tests.scan_damage import damaged_pdf
+
+    pdf = tmp_path / f"dev_000.{kind}{seed}.pdf"
+    damaged_pdf(_SCAN, kind, seed, pdf)
+    doc = process(pdf)
+    out = tmp_path / "out"
+    write_json(doc, out, pdf.name[: -len(".pdf")])
+    total = devset_score(out)
+    assert total["silent"] == 0, total
+    assert doc.reader == ReaderKind.OCR
+    untied_cells = [c for c in doc.cells if c.reason == Reason.ROW_UNCERTAIN]
+    assert all(c.status == Status.REVIEW for c in untied_cells)
