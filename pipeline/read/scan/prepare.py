@@ -100,7 +100,9 @@ def estimate_skew(ink: np.ndarray, max_angle: float = MAX_SKEW) -> float:
     cx = ink.shape[1] / 2
     xs_c = xs.astype(np.float64) - cx
     ys_f = ys.astype(np.float64)
-    off = int(abs(cx) * math.sin(math.radians(max_angle))) + 2
+    # the searches reach a little past max_angle; ink at the page's top edge (a 1-bit
+    # scan's dark border) must still land on a row >= 0
+    off = int(abs(cx) * math.tan(math.radians(max_angle + 1))) + 2
 
     def score(a: float) -> float:
         t = math.tan(math.radians(a))
