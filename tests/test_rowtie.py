@@ -106,3 +106,14 @@ def test_a_hurt_scan_makes_no_silent_error(tmp_path: Path, kind: str, seed: int)
     assert doc.reader == ReaderKind.OCR
     untied_cells = [c for c in doc.cells if c.reason == Reason.ROW_UNCERTAIN]
     assert all(c.status == Status.REVIEW for c in untied_cells)
+
+
+def test_rows_on_two_pages_do_not_share_bands() -> None:
+    """A table over a page break: the second page's y starts again at its top."""
+    first = _row("1.属于国家秘密", ["1", "0", "1"], 100)
+    second = _row("2.其他法律行政法规禁止公开", ["3", "0", "3"], 104)
+    moved = Row(
+        tuple(CellText(c.text, c.confidence, Origin(2, c.origin.bbox)) for c in second.cells),
+        Origin(2, second.origin.bbox),
+    )
+    assert untied(_table(first, moved)) == {}

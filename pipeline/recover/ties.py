@@ -62,6 +62,12 @@ def _band(tr: TableRow) -> Span | None:
     return min(b[1] for b in boxes), max(b[3] for b in boxes)
 
 
+def _page(tr: TableRow) -> int | None:
+    if tr.row.origin.page is not None:
+        return tr.row.origin.page
+    return next((c.origin.page for c in tr.row.cells if c.origin.page is not None), None)
+
+
 def _label_cell(tr: TableRow) -> CellText | None:
     """The innermost label cell with text: the row's own label (outer ones are groups)."""
     n = len(tr.row.cells) - len(tr.values)
@@ -84,6 +90,7 @@ def untied(rows: Sequence[TableRow], settings: Settings | None = None) -> dict[i
     why; see the module docstring. Rows without boxes are left alone."""
     cfg = Settings.resolve(settings)
     bands = [_band(tr) for tr in rows]
+    pages = [_page(tr) for tr in rows]
     data = [i for i, tr in enumerate(rows) if tr.values and bands[i] is not None]
     heights = [b[1] - b[0] for i in data if (b := bands[i]) is not None and b[1] > b[0]]
     median = statistics.median(heights) if heights else 0.0
@@ -113,8 +120,8 @@ def untied(rows: Sequence[TableRow], settings: Settings | None = None) -> dict[i
             if _overlap(ys, band) < 0.5 * min(ys[1] - ys[0], band[1] - band[0]):
                 mark(i, "a value outside its row's band")
             for j, other in enumerate(bands):
-                if j == i or other is None or other[1] <= other[0]:
-                    continue
+                if j == i or other is None or other[1] <= other[0] or pages[j] != pages[i]:
+                    continue  # (a table over two pages: each page's y starts again)
                 if _overlap(ys, other) > cfg.tie_overlap * (other[1] - other[0]):
                     mark(i, "a cell over two rows' bands")
                     mark(j, "a cell over two rows' bands")
