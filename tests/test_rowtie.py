@@ -117,3 +117,7 @@ def test_rows_on_two_pages_do_not_share_bands() -> None:
         Origin(2, second.origin.bbox),
     )
     assert untied(_table(first, moved)) == {}
+
+
+def test_one_label_read_twice_is_one_row() -> None:
+    assert not two_labels("2.没有现成信息需要另行制作2.没有现成信息需要另行制作")

@@ -304,14 +304,17 @@ def _loose(
     }
     for k in _beside_empty(specs, {k: a for k, a in matched.items() if not a.header}):
         out.setdefault(k, "beside a row that shows no value cell")
-    # a row of values matched to no row: the rows read beside it may have lost them to it
-    # (a row cut in two by a stroke taken for a rule)
+    # a row of values matched to no row between two matched rows of its page: they may have
+    # lost them to it (a row cut in two by a stroke taken for a rule). (Not at a page's
+    # edge, where a row broken by the page is matched by one of its parts.)
     key_of = {index[id(a.row)]: k for k, a in matched.items() if id(a.row) in index}
     for i, tr in enumerate(rows):
-        if i not in key_of and (tr.filled > 1 or (tr.filled and tr.label)):
+        if i in key_of or not (tr.filled > 1 or (tr.filled and tr.label)):
+            continue
+        page = tr.row.origin.page
+        if all(j in key_of and rows[j].row.origin.page == page for j in (i - 1, i + 1)):
             for j in (i - 1, i + 1):
-                if j in key_of:
-                    out.setdefault(key_of[j], "beside values matched to no row")
+                out.setdefault(key_of[j], "beside values matched to no row")
     return out
 
 

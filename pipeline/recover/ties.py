@@ -10,8 +10,9 @@ rows' bands, and the text. A row is *untied* when
 - a value cell (or its label cell) reaches over a good part of another row's band: the
   rule between them is missing (both rows are untied);
 - a value cell holds two numbers, one over the other or set apart ("11 66");
-- its label holds two item labels of one level (``4.… 5.…``): two rows in one band;
-- its band is much shorter than the table's median band: a stroke split a row (it and
+- its own label cell holds two item labels of one level (``4.… 5.…``): two rows in one
+  band;
+- its band is much shorter than the table's one-line band: a stroke split a row (it and
   the rows beside it are untied, the halves' contents belong to either).
 
 The matcher then places its cells with :attr:`Placement.untied`: weak, and never to
@@ -40,26 +41,52 @@ _PART = re.compile(r"[一二三四五六七八九十]{1,2}、")
 Span = tuple[float, float]
 
 
-def _ys(box: BBox | None) -> Span | None:
-    return None if box is None else (box[1], box[3])
+def _ys(box: BBox | None, slope: float = 0.0) -> Span | None:
+    """A box's vertical extent on the upright page.
+
+    A deskewed scan's boxes come back to the page as the boxes enclosing tilted cells:
+    taller by their width × the tilt, and lower the further right they are. Both are
+    undone with the tilt ``slope`` (dy/dx) of the table's rows.
+    """
+    if box is None:
+        return None
+    x0, y0, x1, y1 = box
+    cy = (y0 + y1) / 2 - slope * (x0 + x1) / 2
+    h = max(y1 - y0 - abs(slope) * (x1 - x0), 0.3 * (y1 - y0))
+    return cy - h / 2, cy + h / 2
+
+
+def _slope(rows: Sequence[TableRow]) -> float:
+    """The tilt of the rows (dy/dx): the value cells of one row share its band, so their
+    centres rise or fall only with the page's tilt; the median over the rows."""
+    slopes = []
+    for tr in rows:  # (of one page: each page of a scan has its own tilt)
+        boxes = [v.origin.bbox for v in tr.values if v.origin.bbox]
+        if len(boxes) < 2:
+            continue
+        a, b = boxes[0], boxes[-1]
+        dx = (b[0] + b[2] - a[0] - a[2]) / 2
+        if dx > 0 and abs((b[3] - b[1]) - (a[3] - a[1])) < 0.2 * (a[3] - a[1]):
+            slopes.append((b[1] + b[3] - a[1] - a[3]) / 2 / dx)
+    return statistics.median(slopes) if slopes else 0.0
 
 
 def _overlap(a: Span, b: Span) -> float:
     return max(0.0, min(a[1], b[1]) - max(a[0], b[0]))
 
 
-def _band(tr: TableRow) -> Span | None:
+def _band(tr: TableRow, slope: float) -> Span | None:
     """The row's band: the read row's box, else its label cell's, else its cells' extent."""
-    own = _ys(tr.row.origin.bbox)
+    own = _ys(tr.row.origin.bbox, slope)
     if own is not None:
         return own
     label = _label_cell(tr)
     if label is not None:
-        return _ys(label.origin.bbox)
-    boxes = [c.origin.bbox for c in tr.row.cells if c.origin.bbox]
-    if not boxes:
+        return _ys(label.origin.bbox, slope)
+    spans = [y for c in tr.row.cells if (y := _ys(c.origin.bbox, slope)) is not None]
+    if not spans:
         return None
-    return min(b[1] for b in boxes), max(b[3] for b in boxes)
+    return min(a for a, _ in spans), max(b for _, b in spans)
 
 
 def _page(tr: TableRow) -> int | None:
@@ -76,8 +103,11 @@ def _label_cell(tr: TableRow) -> CellText | None:
 
 
 def two_labels(label: str) -> bool:
-    """Two item labels of one level in one label: two rows' labels in one band."""
-    return any(len(p.findall(label)) >= 2 for p in (_ITEM, _GROUP, _PART))
+    """Two item labels of one level in one label: two rows' labels in one band. (One label
+    read twice — a merged cell over it holds the same ink — is one row.)"""
+    return any(
+        len({re.sub(r"\s", "", m) for m in p.findall(label)}) >= 2 for p in (_ITEM, _GROUP, _PART)
+    )
 
 
 def two_numbers(text: str) -> bool:
@@ -85,15 +115,24 @@ def two_numbers(text: str) -> bool:
     return bool(_TWO_NUMBERS.search(text.strip()))
 
 
+def _line_height(heights: Sequence[float]) -> float:
+    """The height of a row whose label is one line: the lower quartile of table 三's rows
+    (most wrap their label over two lines or more), the median of a short table's."""
+    if len(heights) >= 12:
+        return statistics.quantiles(heights, n=4)[0]
+    return statistics.median(heights) if heights else 0.0
+
+
 def untied(rows: Sequence[TableRow], settings: Settings | None = None) -> dict[int, str]:
     """The rows (by index) whose values the geometry does not tie to their label, each with
     why; see the module docstring. Rows without boxes are left alone."""
     cfg = Settings.resolve(settings)
-    bands = [_band(tr) for tr in rows]
     pages = [_page(tr) for tr in rows]
+    slopes = {p: _slope([tr for tr, q in zip(rows, pages, strict=True) if q == p]) for p in pages}
+    bands = [_band(tr, slopes[p]) for tr, p in zip(rows, pages, strict=True)]
     data = [i for i, tr in enumerate(rows) if tr.values and bands[i] is not None]
     heights = [b[1] - b[0] for i in data if (b := bands[i]) is not None and b[1] > b[0]]
-    median = statistics.median(heights) if heights else 0.0
+    line = _line_height(heights)
     out: dict[int, str] = {}
 
     def mark(i: int, why: str) -> None:
@@ -105,17 +144,17 @@ def untied(rows: Sequence[TableRow], settings: Settings | None = None) -> dict[i
         filled = [v for v in tr.values if not is_blank(v.text)]
         if any(two_numbers(v.text) for v in filled):
             mark(i, "two numbers in one cell")
-        if two_labels(tr.label):
+        label = _label_cell(tr)
+        if label is not None and two_labels(label.text):  # (outer cells hold group labels)
             mark(i, "two row labels in one band")
-        if median and band[1] - band[0] < cfg.short_row * median:
+        if line and band[1] - band[0] < cfg.short_row * line:
             mark(i, "a band cut short")
             for j in (i - 1, i + 1):
                 if 0 <= j < len(rows) and rows[j].values:
                     mark(j, "beside a band cut short")
-        label = _label_cell(tr)
         reach = [v for v in filled if v.origin.bbox] + ([label] if label is not None else [])
         for c in reach:
-            ys = _ys(c.origin.bbox)
+            ys = _ys(c.origin.bbox, slopes[pages[i]])
             assert ys is not None
             if _overlap(ys, band) < 0.5 * min(ys[1] - ys[0], band[1] - band[0]):
                 mark(i, "a value outside its row's band")
