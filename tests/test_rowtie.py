@@ -13,13 +13,25 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.model.records import CellText, Origin, ReaderKind, Reason, Row, Status
+from pipeline.model.records import (
+    CellKey,
+    CellText,
+    Layout,
+    Origin,
+    ReaderKind,
+    Reason,
+    Row,
+    Status,
+    Template,
+)
+from pipeline.model.taxonomy import APPLICATIONS, canonical_keys
 from pipeline.recover.rows import split_row
 from pipeline.recover.ties import two_labels, two_numbers, untied
 from pipeline.run import process
 from pipeline.store.export import write_json
 
 from .conftest import DEVSET, devset_score
+from .promise_gen import Case, Piece, Style, Truth, build, run, silent_errors
 
 
 def _row(label: str, values: list[str], y: float, h: float = 16.0, span: float = 1.0) -> Row:
@@ -84,6 +96,35 @@ def test_two_numbers(text: str, two: bool) -> None:
 )
 def test_two_labels(label: str, two: bool) -> None:
     assert two_labels(label) is two
+
+
+def test_a_number_in_a_cell_over_two_rows_is_not_the_upper_rows() -> None:
+    """The issue's case: （一） printed blank, （二） 66; the rule between them lost over the
+    values, so one cell over both bands reads 66 and （二） shows none. Every sum holds
+    with 66 in （一） and 0 inferred in （二）: without the geometry, two silent errors."""
+    values = {k: 0 for k in canonical_keys(Template.T2021, Layout.THREE_ROWS)}
+    for row in ("new_requests", "partially_granted", "total"):
+        for col in ("natural_person", "total"):
+            values[CellKey(APPLICATIONS, row, col)] = 66
+    truth = Truth(Template.T2021, Layout.THREE_ROWS, values)
+    style = Style(ReaderKind.OCR, True, True)
+    case = Case(truth, style, build(truth, style))
+    lines = case.tables[APPLICATIONS]
+    i = next(i for i, x in enumerate(lines) if x.key == "granted")
+    merged = [
+        Piece(p.text or "66" if p.col in (0.0, 6.0) else p.text, p.col, span=2.0)
+        for p in lines[i].values
+    ]
+    lines[i] = lines[i].with_values(merged)
+    lines[i + 1] = lines[i + 1].with_values(
+        [p for p in lines[i + 1].values if p.col not in (0.0, 6.0)]
+    )
+    cells = {c.key: c for c in run(case)}
+    assert not silent_errors(case, list(cells.values()))
+    for row in ("granted", "partially_granted"):
+        for col in ("natural_person", "total"):
+            c = cells[CellKey(APPLICATIONS, row, col)]
+            assert (c.status, c.reason) == (Status.REVIEW, Reason.ROW_UNCERTAIN), (row, col, c)
 
 
 # ---------------------------------------------------------------- real pages, hurt

@@ -41,7 +41,7 @@ class Settings:
     weak_factor: float = 0.45
     # OCR'd rows tied to their labels by geometry (pipeline/recover/ties.py): a value cell
     # reaching over this share of another row's band is in two rows; a band shorter than
-    # short_row times the table's median band is a row cut in two by a stroke
+    # short_row times the table's one-line rows' is a row cut in two by a stroke
     tie_overlap: float = 0.3
     short_row: float = 0.55
 
