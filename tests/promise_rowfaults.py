@@ -15,8 +15,9 @@ consistent filing. What a lost or added rule does is different — the boxes say
 - ``moved_values``: a row's value cells read in the band above or below: the boxes move
   with the values (that row then shows none of its own), or only the texts move and the
   row they left shows no value cell at all.
-- ``cut_row``: a stroke taken for a rule cuts a row in two half bands: the label split,
-  each half reading the numbers' halves — blank, or misread at any confidence.
+- ``cut_row``: a stroke taken for a rule cuts a row in two half bands: the label split
+  between two of its lines (the item's number stays with the first), each half reading
+  the numbers' halves — blank, or misread at any confidence.
 """
 
 from __future__ import annotations
@@ -128,7 +129,8 @@ def cut_row(draw: Draw, case: Case) -> None:
     i = draw(st.sampled_from(rows))
     line = lines[i]
     label = "".join(p.text for p in line.label)
-    k = draw(st.integers(1, max(1, len(label) - 1)))
+    # cut between two of its lines: the first keeps the item's number (2. or （一）)
+    k = draw(st.integers(min(4, len(label) - 1), max(1, len(label) - 1)))
     halves = []
     for part in (label[:k], label[k:]):
         vals = []
