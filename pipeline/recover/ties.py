@@ -12,6 +12,8 @@ rows' bands, and the text. A row is *untied* when
 - a value cell holds two numbers, one over the other or set apart ("11 66");
 - its own label cell holds two item labels of one level (``4.… 5.…``): two rows in one
   band;
+- its label was read in another band than its values (a label-only row rejoined with the
+  row of values below it: the rule between them may be the one lost);
 - its band is much shorter than the table's one-line band: a stroke split a row (it and
   the rows beside it are untied, the halves' contents belong to either).
 
@@ -29,7 +31,7 @@ from collections.abc import Sequence
 from pipeline.model.config import Settings
 from pipeline.model.numbers import is_blank
 from pipeline.model.records import BBox, CellText
-from pipeline.recover.rows import TableRow
+from pipeline.recover.rows import TableRow, split_row
 
 # two numbers in one cell: digits, a gap, digits (the scan reader joins a cell's lines
 # with a space between non-CJK texts)
@@ -144,6 +146,8 @@ def untied(rows: Sequence[TableRow], settings: Settings | None = None) -> dict[i
         filled = [v for v in tr.values if not is_blank(v.text)]
         if any(two_numbers(v.text) for v in filled):
             mark(i, "two numbers in one cell")
+        if split_row(tr.row).label != tr.label:
+            mark(i, "its label read in another band")  # rejoined (rows.join_detached)
         label = _label_cell(tr)
         if label is not None and two_labels(label.text):  # (outer cells hold group labels)
             mark(i, "two row labels in one band")
