@@ -147,6 +147,7 @@ def test_a_hurt_scan_makes_no_silent_error(tmp_path: Path, doc: str, kind: str, 
     damaged_pdf(DEVSET / "pdf" / f"{doc}.scan.pdf", kind, seed, pdf)
     result = process(pdf)
     out = tmp_path / "out"
+    out.mkdir()
     write_json(result, out, pdf.name[: -len(".pdf")])
     total = devset_score(out)
     assert total["silent"] == 0, total
