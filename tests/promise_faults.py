@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from pipeline.model.records import ReaderKind
 from pipeline.model.taxonomy import ACTIVE, APPLICATIONS, REVIEW
 from tests.promise_gen import HEADER_APP, Case, Draw, Line, Piece, Style, build, truths
+from tests.promise_rowfaults import ROW_FAULTS
 
 # ---------------------------------------------------------------- the faults
 
@@ -230,12 +231,18 @@ FAULTS: dict[str, Fault] = {
     "garbled_label": garbled_label,
     "header_row": header_row,
 }
+# and the faults of an OCR'd table's geometry (tests/promise_rowfaults.py): drawn by cases()
+ALL_FAULTS: dict[str, Fault] = {**FAULTS, **ROW_FAULTS}
 # the readers a fault can happen in: a PDF text layer does not lose a cell (an empty column
 # there is a printed blank), so a lost cell is a text extraction's or an OCR's
-READERS: dict[str, tuple[ReaderKind, ...]] = {"lost_cell": (ReaderKind.TEXT, ReaderKind.OCR)}
+READERS: dict[str, tuple[ReaderKind, ...]] = {
+    "lost_cell": (ReaderKind.TEXT, ReaderKind.OCR),
+    # a grid found from ink: only an OCR reading has its rows' bands wrong
+    **{k: (ReaderKind.OCR,) for k in ROW_FAULTS},
+}
 # faults drawn once per case: two rows shifted alike keep every sum true and, in a text
 # extraction, leave nothing else to see
-ONCE = {"shifted_row": 1}
+ONCE = {"shifted_row": 1, **dict.fromkeys(ROW_FAULTS, 1)}
 
 
 @st.composite
@@ -244,7 +251,8 @@ def cases(draw: Draw, kinds: tuple[str, ...] = (), most: int = 2) -> Case:
     truth = draw(truths())
     readers = [k for k in ReaderKind if all(k in READERS.get(f, tuple(ReaderKind)) for f in kinds)]
     kind = draw(st.sampled_from(readers))
-    ruled = kind == ReaderKind.TEXT or draw(st.booleans())
+    # a rule lost or added (tests/promise_rowfaults.py) is a ruled table's
+    ruled = kind == ReaderKind.TEXT or any(f in ROW_FAULTS for f in kinds) or draw(st.booleans())
     blank_zeros = draw(st.booleans())
     if "confident_misread" in kinds and kind == ReaderKind.OCR and not ruled:
         # OCR without rules cannot tell a printed blank from a missed cell: with zeros
@@ -255,5 +263,5 @@ def cases(draw: Draw, kinds: tuple[str, ...] = (), most: int = 2) -> Case:
     case = Case(truth, style, build(truth, style))
     for f in kinds:
         for _ in range(draw(st.integers(1, ONCE.get(f, most)))):
-            FAULTS[f](draw, case)
+            ALL_FAULTS[f](draw, case)
     return case

@@ -112,11 +112,17 @@ def truths(draw: Draw) -> Truth:
 
 @dataclass(frozen=True)
 class Piece:
-    """A printed text; ``col`` its position among the value columns (None: the label area)."""
+    """A printed text; ``col`` its position among the value columns (None: the label area).
+
+    ``dy`` and ``span`` place its box vertically, in row heights from the top of its line's
+    band (an OCR reading's cell that reaches into another row's band: a rule lost).
+    """
 
     text: str
     col: float | None = None
     conf: float = 1.0
+    dy: float = 0.0
+    span: float | None = None  # None: the line's band
 
 
 @dataclass(frozen=True)
@@ -126,6 +132,7 @@ class Line:
     cells: tuple[Piece, ...]
     n: int  # value columns under this line: its geometry
     key: str | None = None
+    height: float = 1.0  # its band, in row heights (two rows merged: 2; a row cut: 0.5)
 
     @property
     def label(self) -> tuple[Piece, ...]:
@@ -214,22 +221,34 @@ def _geometry(table: str, n: int) -> tuple[float, float]:
 
 
 def render(table: str, lines: list[Line], style: Style, y0: float = 100.0) -> tuple[Row, ...]:
-    """The rows a reader hands over: boxes for a PDF or OCR, line numbers for a text."""
+    """The rows a reader hands over: boxes for a PDF or OCR, line numbers for a text.
+
+    An OCR reading's rows have their band's box too, as the scan reader's do.
+    """
     rows = []
+    y = y0
     for i, line in enumerate(lines):
-        y = y0 + 16.0 * i
         x0, w = _geometry(table, line.n)
+        h = 16.0 * line.height
         cells = []
         for p in line.cells:
+            top = y + 16.0 * p.dy
+            bottom = top + (h if p.span is None else 16.0 * p.span)
             if style.kind == ReaderKind.TEXT:
                 origin = Origin(line=i + 1)
             elif p.col is None:
-                origin = Origin(1, (_LABEL_X0, y, x0, y + 16))
+                origin = Origin(1, (_LABEL_X0, top, x0, bottom))
             else:
-                origin = Origin(1, (x0 + p.col * w, y, x0 + (p.col + 1) * w, y + 16))
+                origin = Origin(1, (x0 + p.col * w, top, x0 + (p.col + 1) * w, bottom))
             cells.append(CellText(p.text, p.conf, origin))
-        line_origin = Origin(line=i + 1) if style.kind == ReaderKind.TEXT else Origin(1)
+        if style.kind == ReaderKind.TEXT:
+            line_origin = Origin(line=i + 1)
+        elif style.kind == ReaderKind.OCR:
+            line_origin = Origin(1, (_LABEL_X0, y, x0 + line.n * w, y + h))
+        else:
+            line_origin = Origin(1)
         rows.append(Row(tuple(cells), line_origin))
+        y += h
     return tuple(rows)
 
 

@@ -27,6 +27,7 @@ from tests.promise_gen import (
     silent_errors,
     truths,
 )
+from tests.promise_rowfaults import ROW_FAULTS
 
 # derandomized, so CI finds the same examples every run; sized to keep the file near 60 s
 PROMISE = settings(max_examples=90, deadline=None, derandomize=True)
@@ -53,7 +54,7 @@ def test_a_clean_reading_is_the_truth(case: Case) -> None:
         assert [c for c in cells if c.status != Status.OK] == []
 
 
-@pytest.mark.parametrize("fault", list(FAULTS))
+@pytest.mark.parametrize("fault", [*FAULTS, *ROW_FAULTS])
 @PROMISE
 @given(data=st.data())
 def test_no_fault_makes_a_silent_error(fault: str, data: st.DataObject) -> None:
@@ -74,6 +75,18 @@ def test_no_mix_of_faults_makes_a_silent_error(data: st.DataObject) -> None:
     # stray in the same row reads exactly as a clean row (table 二 has no identity)
     assume(not (text and kinds >= {"extra_cell", "lost_cell"}))
     assert_promise(case)
+
+
+@PROMISE
+@given(data=st.data())
+def test_no_row_geometry_fault_mixed_with_others_makes_a_silent_error(
+    data: st.DataObject,
+) -> None:
+    """A rule lost or added in a ruled OCR'd table (tests/promise_rowfaults.py), with one
+    other reader fault: no wrong value out of review, even where every sum holds."""
+    row = data.draw(st.sampled_from(list(ROW_FAULTS)), "row fault")
+    other = data.draw(st.sampled_from(list(FAULTS)), "other fault")
+    assert_promise(data.draw(cases(tuple(sorted({row, other})), most=1)))
 
 
 # ---------------------------------------------------------------- placement by count

@@ -45,6 +45,11 @@ class Settings:
     # a file with more pages than this fails from its page count, before any page is decoded:
     # an archive's odd 10 000-frame TIFF must not hold a worker for hours
     max_pages: int = 500
+    # OCR'd rows tied to their labels by geometry (pipeline/recover/ties.py): a value cell
+    # reaching over this share of another row's band is in two rows; a band shorter than
+    # short_row times the table's one-line rows' is a row cut in two by a stroke
+    tie_overlap: float = 0.3
+    short_row: float = 0.55
 
     def __post_init__(self) -> None:
         if isinstance(self.max_pages, bool) or not isinstance(self.max_pages, int):
@@ -68,6 +73,10 @@ class Settings:
                 "doubtful_factor must be in [unreadable_confidence, firm_confidence): "
                 f"{self.doubtful_factor}"
             )
+        if not 0.0 < self.tie_overlap < 1.0:
+            raise InvalidSettings(f"tie_overlap must be in (0, 1): {self.tie_overlap}")
+        if not 0.0 < self.short_row < 1.0:
+            raise InvalidSettings(f"short_row must be in (0, 1): {self.short_row}")
         if not 0.0 < self.unreadable_confidence < self.firm_confidence <= 1.0:
             raise InvalidSettings(
                 "need 0 < unreadable_confidence < firm_confidence <= 1, got "

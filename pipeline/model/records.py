@@ -117,6 +117,9 @@ class Reason(StrEnum):
     EARLIER_CORRECTION = "earlier_correction"  # a new version of the file reads it otherwise
     # the organ's previous (or next) year's filing carried another number across the year
     CROSS_YEAR_MISMATCH = "cross_year_mismatch"
+    # the row's values are not tied to its label by the page's geometry (a rule lost or
+    # added, two rows in one band): a whole row moved keeps every sum true
+    ROW_UNCERTAIN = "row_uncertain"
 
 
 @dataclass(frozen=True)
@@ -148,6 +151,9 @@ class Evidence(StrEnum):
     MAYBE_BLANK = "maybe_blank"  # empty where a lost cell looks the same (a text extraction)
     LOST = "lost"  # nothing read where the cell should be
     UNREADABLE = "unreadable"  # text that is not a number
+    # read, but in a row whose values the geometry does not tie to its label: the value
+    # may be a neighbouring row's (pipeline/recover/ties.py); never stands as read
+    UNTIED = "untied"
 
 
 @dataclass(frozen=True)

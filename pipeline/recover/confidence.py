@@ -26,14 +26,17 @@ class Placement:
     # next to a row of a text extraction that shows no value at all: its values may have
     # run into this row, and a whole row moved keeps every sum true
     beside_empty: bool = False
+    # an OCR'd row whose values the page's geometry does not tie to its label (a rule lost
+    # or added: pipeline/recover/ties.py): its values may be a neighbour's
+    untied: bool = False
 
 
 def compose(read: float, placed: Placement, cfg: Settings) -> float:
     """The cell's confidence: the reader's × the placement's factors (each ≤ 1).
 
-    - a row matched on a header line, or a column guessed by count: ``weak_factor`` (a
-      consistent shift of every row satisfies the identities too, and a header's
-      cells are no data), so the value is weak;
+    - a row matched on a header line, a column guessed by count, or a row not tied to its
+      label: ``weak_factor`` (a consistent shift of every row satisfies the identities
+      too, and a header's cells are no data), so the value is weak;
     - a row matched below ``firm_match``, a template/layout decided by
       ``Decision.FALLBACK``, or a row beside one that shows nothing: ``doubtful_factor``
       each, so a clean read is doubtful.
@@ -41,7 +44,7 @@ def compose(read: float, placed: Placement, cfg: Settings) -> float:
     Firm evidence leaves the read as it is.
     """
     conf = read
-    if placed.header or placed.guessed_column:
+    if placed.header or placed.guessed_column or placed.untied:
         conf *= cfg.weak_factor
     if placed.similarity < cfg.firm_match:
         conf *= cfg.doubtful_factor

@@ -52,6 +52,7 @@ from pipeline.recover.columns import (
 from pipeline.recover.confidence import Placement, compose
 from pipeline.recover.identify import Sections, norm
 from pipeline.recover.rows import Aligned, TableRow, align_scored, join_detached, split_row
+from pipeline.recover.ties import untied
 
 _APP_HEADS = tuple(norm(label)[:2] for _, label in APPLICANT_COLS)
 # words of a table's header line that no row label holds (a header line may match a row:
@@ -122,6 +123,8 @@ def _observe(
     among them, so its blanks are not sure.
     """
     placed = replace(placed, guessed_column=slot.guessed)
+    if placed.untied:
+        return _untied(key, slot, row, placed, cfg)
     if slot.cell is None:
         if slot.lost or reader == ReaderKind.OCR:
             # nothing was read for it: unknown, not a printed blank (OCR can miss a cell;
@@ -142,6 +145,19 @@ def _observe(
     maybe = reader == ReaderKind.TEXT or slot.guessed
     seen = Evidence.MAYBE_BLANK if number.blank and maybe else None
     return Observed(key, number, origin, c.text, seen)
+
+
+def _untied(key: CellKey, slot: Slot, row: Row, placed: Placement, cfg: Settings) -> Observed:
+    """A cell of a row not tied to its label: whatever was read (or nothing), it may be a
+    neighbouring row's; it is weak, and :attr:`Evidence.UNTIED` keeps it from standing."""
+    c = slot.cell
+    if c is None:
+        return Observed(
+            key, Number(None, 0.0, note="row not tied"), row.origin, None, Evidence.UNTIED
+        )
+    number = parse_number(c.text, compose(c.confidence, placed, cfg), signed=key.col in SIGNED_COLS)
+    origin = c.origin if c.origin.bbox else row.origin
+    return Observed(key, number, origin, c.text, Evidence.UNTIED)
 
 
 @dataclass(frozen=True)
@@ -211,6 +227,7 @@ def match_tables(
         return found
 
     beside = _beside_empty(specs, matched) if reader == ReaderKind.TEXT else set()
+    loose = _loose(app_rows, specs, matched, reader, cfg)
     rows_placed = []
     for spec in specs:
         a = matched.get(spec.key)
@@ -218,8 +235,8 @@ def match_tables(
             warnings.append(f"applications row not found: {spec.key}")
             continue
         placed = _placement(a, ident.layout_by if spec.key in _LAYOUT_ROWS else None)
-        placed = replace(placed, beside_empty=spec.key in beside)
-        warnings += _doubts(APPLICATIONS, spec.key, placed, cfg)
+        placed = replace(placed, beside_empty=spec.key in beside, untied=spec.key in loose)
+        warnings += _doubts(APPLICATIONS, spec.key, placed, cfg, loose.get(spec.key))
         rows_placed.append(
             (spec.key, a.row, place(a.row.values, 7, columns, total_last=True), placed)
         )
@@ -236,13 +253,15 @@ def match_tables(
     widest = max(len(s.cols) for s in act_specs)
     act_orphans = _orphans(act_rows, [a.row for a in matched.values()], ACTIVE, widest, warnings)
     beside = _beside_empty(act_specs, matched) if reader == ReaderKind.TEXT else set()
+    loose = _loose(act_rows, act_specs, matched, reader, cfg)
     for spec in act_specs:
         a = matched.get(spec.key)
         if a is None:
             warnings.append(f"active_disclosure row not found: {spec.key}")
             continue
-        placed = replace(_placement(a, ident.template_by), beside_empty=spec.key in beside)
-        warnings += _doubts(ACTIVE, spec.key, placed, cfg)
+        placed = _placement(a, ident.template_by)
+        placed = replace(placed, beside_empty=spec.key in beside, untied=spec.key in loose)
+        warnings += _doubts(ACTIVE, spec.key, placed, cfg, loose.get(spec.key))
         tr, n = a.row, len(spec.cols)
         act_columns = partial(_active_columns, act_table, tr.row, n)
         cands = place(tr.values, n, act_columns)
@@ -269,6 +288,41 @@ def match_tables(
         put_row(REVIEW, REVIEW_ROW, REVIEW_COLS, TableRow("", tuple(values), row), cands)
     frozen_alts = {k: tuple(MappingProxyType(o) for o in v) for k, v in alts.items()}
     return Matched(MappingProxyType(cells), MappingProxyType(frozen_alts), tuple(warnings))
+
+
+def _loose(
+    rows: Sequence[TableRow],
+    specs: Sequence[RowSpec],
+    matched: Mapping[str, Aligned],
+    reader: ReaderKind,
+    cfg: Settings,
+) -> dict[str, str]:
+    """The canonical rows of an OCR'd table whose values are not tied to their label
+    (:mod:`pipeline.recover.ties`), with why: rows the geometry unties, and the rows next to
+    a matched row that shows no value cell at all (its values went somewhere)."""
+    if reader != ReaderKind.OCR:
+        return {}
+    by_row = untied(rows, cfg)
+    index = {id(tr): i for i, tr in enumerate(rows)}
+    out = {
+        k: by_row[index[id(a.row)]]
+        for k, a in matched.items()
+        if not a.header and index.get(id(a.row)) in by_row
+    }
+    for k in _beside_empty(specs, {k: a for k, a in matched.items() if not a.header}):
+        out.setdefault(k, "beside a row that shows no value cell")
+    # a row of values matched to no row between two matched rows of its page: they may have
+    # lost them to it (a row cut in two by a stroke taken for a rule). (Not at a page's
+    # edge, where a row broken by the page is matched by one of its parts.)
+    key_of = {index[id(a.row)]: k for k, a in matched.items() if id(a.row) in index}
+    for i, tr in enumerate(rows):
+        if i in key_of or not (tr.filled > 1 or (tr.filled and tr.label)):
+            continue
+        page = tr.row.origin.page
+        if all(j in key_of and rows[j].row.origin.page == page for j in (i - 1, i + 1)):
+            for j in (i - 1, i + 1):
+                out.setdefault(key_of[j], "beside values matched to no row")
+    return out
 
 
 def _beside_empty(specs: Sequence[RowSpec], matched: Mapping[str, Aligned]) -> set[str]:
@@ -302,8 +356,12 @@ def _orphans(
     return bool(left) or any(r.filled > n for r in matched)
 
 
-def _doubts(table: str, key: str, placed: Placement, cfg: Settings) -> list[str]:
+def _doubts(
+    table: str, key: str, placed: Placement, cfg: Settings, why: str | None = None
+) -> list[str]:
     """The warnings for a row matched on evidence too weak to stand alone."""
+    if placed.untied:
+        return [f"{table} row not tied to its label: {key} ({why})"]
     if placed.header:
         return [f"{table} row matched on a header line: {key}"]
     if placed.similarity < cfg.firm_match:

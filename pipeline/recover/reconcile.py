@@ -157,6 +157,8 @@ def _kind(o: Observed | None, cfg: Settings) -> _Kind:
         if conf >= cfg.firm_confidence:
             return _Kind.FIRM
         return _Kind.DOUBT if conf >= cfg.unreadable_confidence else _Kind.OPEN
+    if ev == Evidence.UNTIED:
+        return _Kind.OPEN  # it may be a neighbouring row's value: the identities decide
     if ev == Evidence.PRINTED_BLANK and conf >= cfg.firm_confidence:
         return _Kind.FIRM
     if ev in (Evidence.PRINTED_BLANK, Evidence.MAYBE_BLANK):
@@ -222,7 +224,13 @@ def _reconcile(
         read = None if o is None else 0 if o.number.blank else o.number.value
         conf = o.number.confidence if o else 0.0
         v = values[k]
-        if k in in_failing:
+        if o is not None and o.evidence == Evidence.UNTIED:
+            # never stands, even where the sums hold: a whole row moved keeps them true
+            hint = v if v is not None and (read is None or not _same(v, read)) else None
+            cells.append(
+                _cell(k, read, Status.REVIEW, min(conf, 0.5), origin, Reason.ROW_UNCERTAIN, hint)
+            )
+        elif k in in_failing:
             all_firm = all(kinds.get(c) == _Kind.FIRM for c in in_failing[k].cells)
             reason = Reason.SOURCE_INCONSISTENT if all_firm else Reason.IDENTITY_CONTRADICTS_READ
             shown = read if read is not None else v
