@@ -76,6 +76,7 @@ def place(
     n: int,
     columns: Columns | Callable[[], Columns | None] | None,
     total_last: bool = False,
+    edges_unsure: bool = False,
 ) -> list[list[Slot]]:
     """Candidate placements of a row's value cells into ``n`` columns.
 
@@ -87,10 +88,12 @@ def place(
     decides (:func:`_by_count`).
     ``columns`` may be a function, called only for a row that has boxes. Where the last
     column is the row's ``total``, a row with values and nothing in it is no reading: its
-    values may have moved a column left, and that keeps every sum true.
+    values may have moved a column left, and that keeps every sum true. ``edges_unsure``:
+    a table with no identity (二), where an empty field at a row's edge trimmed as padding
+    or the label's columns may be a printed blank while an inner one is the stray.
     """
     filled = [v for v in values if not is_blank(v.text)]
-    count = _by_count(values, n)
+    count = _by_count(values, n, edges_unsure)
     if total_last and filled and len(count) == 1:
         last = count[0][-1].cell
         if last is None or is_blank(last.text):
@@ -113,7 +116,7 @@ def _numbers_at(slots: Sequence[Slot]) -> list[CellText | None]:
     return [s.cell if s.cell is not None and not is_blank(s.cell.text) else None for s in slots]
 
 
-def _by_count(values: Sequence[CellText], n: int) -> list[list[Slot]]:
+def _by_count(values: Sequence[CellText], n: int, edges_unsure: bool = False) -> list[list[Slot]]:
     """Placements by count alone. Empty cells past ``n`` at a row's end are an extraction's
     padding, at its start the label's merged columns (text extractions print both); an
     extra one between values is a stray whose place only the identities can tell, and a
@@ -127,6 +130,11 @@ def _by_count(values: Sequence[CellText], n: int) -> list[list[Slot]]:
     while len(slots) > n and is_blank(slots[0].text):  # the label's empty columns
         slots.pop(0)
     if len(slots) == n:
+        if edges_unsure and len(slots) < len(values) and any(is_blank(v.text) for v in slots):
+            # a blank within too: an edge one may be a printed blank and the inner one the
+            # stray, and no identity will pick: the cells the readings disagree on are weak
+            others = [c for c in _without_strays(values, n) if [s.cell for s in c] != slots]
+            return [[Slot(v) for v in slots], *others]
         return [[Slot(v) for v in slots]]
     if len(slots) < n:
         pad = [Slot(None, lost=True)] * (n - len(slots))

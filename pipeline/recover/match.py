@@ -264,7 +264,7 @@ def match_tables(
         warnings += _doubts(ACTIVE, spec.key, placed, cfg, loose.get(spec.key))
         tr, n = a.row, len(spec.cols)
         act_columns = partial(_active_columns, act_table, tr.row, n)
-        cands = place(tr.values, n, act_columns)
+        cands = place(tr.values, n, act_columns, edges_unsure=True)
         put_row(ACTIVE, spec.key, spec.cols, tr, cands, placed, act_orphans)
 
     if ident.template_by == Decision.FALLBACK:
