@@ -135,8 +135,7 @@ def _observe(
         return Observed(key, blank, row.origin, "", seen)
     c = slot.cell
     conf = compose(c.confidence, placed, cfg)
-    count = not is_amount(key.table, key.row, key.col)
-    number = parse_number(c.text, conf, signed=key.col in SIGNED_COLS, count=count)
+    number = parse_number(c.text, conf, signed=key.col in SIGNED_COLS, count=_counts(key))
     if slot.guessed:
         number = Number(number.value, number.confidence, number.blank, "column guessed by count")
     origin = c.origin if c.origin.bbox or c.origin.line else row.origin
@@ -155,9 +154,15 @@ def _untied(key: CellKey, slot: Slot, row: Row, placed: Placement, cfg: Settings
         return Observed(
             key, Number(None, 0.0, note="row not tied"), row.origin, None, Evidence.UNTIED
         )
-    number = parse_number(c.text, compose(c.confidence, placed, cfg), signed=key.col in SIGNED_COLS)
+    conf = compose(c.confidence, placed, cfg)
+    number = parse_number(c.text, conf, signed=key.col in SIGNED_COLS, count=_counts(key))
     origin = c.origin if c.origin.bbox else row.origin
     return Observed(key, number, origin, c.text, Evidence.UNTIED)
+
+
+def _counts(key: CellKey) -> bool:
+    """Whether the cell holds a count (a fraction read there is no reading)."""
+    return not is_amount(key.table, key.row, key.col)
 
 
 @dataclass(frozen=True)
