@@ -13,7 +13,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from .conftest import ROOT
+from .conftest import ROOT, SAMPLES
 
 NOTEBOOK = ROOT / "notebooks" / "walkthrough.ipynb"
 CELL_TIMEOUT = 120  # seconds per cell; the whole notebook takes ~15 s here
@@ -55,6 +55,7 @@ def test_walkthrough_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     images = [o for o in outputs if "image/png" in o.get("data", {})]
     assert len(images) == 4  # the page, the histogram, the review load, the documents
     text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
-    assert "files: 10" in text and "failed files: 0" in text
+    inputs = [p for p in SAMPLES.rglob("*") if p.suffix in (".txt", ".md", ".pdf")]
+    assert f"files: {len(inputs)} " in text and "failed files: 0" in text
     assert not any(p.name.startswith("gongkai-walkthrough-") for p in tmp_path.iterdir())
     assert _repo_status() == before
