@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import multiprocessing as mp
+import os
 import signal
 import time
 from collections.abc import Generator, Iterator
@@ -26,6 +27,7 @@ import psutil
 from pipeline.batch.settings import BatchSettings
 from pipeline.batch.work import Job, failed, work
 from pipeline.model.records import DocResult
+from pipeline.read.ocr import THREADS_ENV
 
 MIB = 1 << 20
 READY = "ready"
@@ -47,8 +49,11 @@ class Outcome:
     peak_mib: float | None = None
 
 
-def _serve(conn: Connection) -> None:
-    """A worker's loop: a job in, a result out, until the parent closes the pipe."""
+def _serve(conn: Connection, threads: int) -> None:
+    """A worker's loop: a job in, a result out, until the parent closes the pipe. The
+    recogniser's threads are the worker's share of the cores: two workers on two cores
+    each with two threads ran no faster than one (bench --batch)."""
+    os.environ.setdefault(THREADS_ENV, str(threads))
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
     conn.send(READY)  # imported: a file's clock starts when it is sent, not before
@@ -105,7 +110,10 @@ class Pool:
 
     def _start(self) -> _Worker:
         parent, child = self._ctx.Pipe()
-        proc = self._ctx.Process(target=_serve, args=(child,), daemon=True, name="gongkai-worker")
+        share = max(1, (os.cpu_count() or 1) // self.settings.workers)
+        proc = self._ctx.Process(
+            target=_serve, args=(child, share), daemon=True, name="gongkai-worker"
+        )
         proc.start()
         child.close()
         w = _Worker(proc, parent, psutil.Process(proc.pid))

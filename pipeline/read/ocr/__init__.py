@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from pipeline.read.ocr.base import (
     ENGINE_ENV,
+    THREADS_ENV,
     Box,
     DetectedLine,
     OcrEngine,
@@ -31,6 +32,7 @@ from pipeline.read.ocr.replay import RecordingEngine, ReplayEngine, crop_key
 __all__ = [
     "ENGINES",
     "ENGINE_ENV",
+    "THREADS_ENV",
     "MODEL_DIR_ENV",
     "Box",
     "DetectedLine",
@@ -57,7 +59,7 @@ ENGINES: dict[str, Callable[[], OcrEngine]] = {
 _DEFAULT: OcrEngine | None = None
 
 
-def engine_class(name: str | None = None) -> Callable[[], OcrEngine]:
+def engine_class(name: str | None = None) -> Callable[..., OcrEngine]:
     """The backend named by ``name`` or $GONGKAI_OCR_ENGINE (default ``rapidocr``)."""
     chosen = (name if name is not None else os.environ.get(ENGINE_ENV, "")).strip().lower()
     cls = ENGINES.get(chosen or "rapidocr")
@@ -71,8 +73,10 @@ def engine_class(name: str | None = None) -> Callable[[], OcrEngine]:
 def default_engine() -> OcrEngine:
     """One engine per process: loading the models costs more than a page.
 
-    ``GONGKAI_OCR_ENGINE=rapidocr|paddleocr`` picks the backend (default rapidocr)."""
+    ``GONGKAI_OCR_ENGINE=rapidocr|paddleocr`` picks the backend (default rapidocr);
+    ``GONGKAI_OCR_THREADS`` its intra-op threads (a batch's workers share the cores)."""
     global _DEFAULT
     if _DEFAULT is None:
-        _DEFAULT = engine_class()()
+        threads = os.environ.get(THREADS_ENV, "").strip()
+        _DEFAULT = engine_class()(**({"threads": int(threads)} if threads.isdigit() else {}))
     return _DEFAULT

@@ -14,6 +14,7 @@ import numpy as np
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in the image's pixels
 ENGINE_ENV = "GONGKAI_OCR_ENGINE"
+THREADS_ENV = "GONGKAI_OCR_THREADS"  # the recogniser's intra-op threads
 
 
 class OcrUnavailable(RuntimeError):
