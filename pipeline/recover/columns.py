@@ -109,6 +109,8 @@ def place(
         return count
     if firm and _numbers_at(count[0]) == _numbers_at(by_x):
         return count  # the geometry agrees (and the count keeps each blank cell's own box)
+    if [c for c in _numbers_at(by_x) if c is not None] != filled:
+        return count  # the boxes run another way than the reading (a turned page's)
     return [by_x]
 
 
@@ -324,15 +326,17 @@ def _span(c: CellText) -> Span:
 
 def over_label(tr: TableRow) -> bool:
     """A number standing over its row's label, or left of it: in no value column (a stray).
+    Boxes as the page runs upright (a turned scan's are not yet: see match).
     A table that prints 0 as blank shows nothing else in such a row, so counting would
     place it in the row's columns as a clean read."""
     labels = [c.origin.bbox for c in tr.row.cells if c not in tr.values and c.origin.bbox]
     if not labels:
         return False
     right = max(b[2] for b in labels)
-    return any(
-        v.origin.bbox is not None and center(v) < right for v in tr.values if not is_blank(v.text)
-    )
+    nums = [v for v in tr.values if v.origin.bbox is not None and not is_blank(v.text)]
+    before = sum(center(v) < right for v in nums)
+    # all of several before it: the boxes run the other way (a turned page's), no stray
+    return before > 0 and (before < len(nums) or before == 1)
 
 
 def column_centers(rows: Sequence[TableRow], n: int) -> list[float] | None:
