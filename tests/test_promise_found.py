@@ -14,6 +14,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from pipeline.hardcopy.score import flat_cells
 from pipeline.model.records import CellKey, ReaderKind
 from pipeline.model.taxonomy import ACTIVE
 from tests.promise_faults import cases
@@ -21,14 +22,13 @@ from tests.promise_gen import Case, Piece, Style, Truth, build, run, silent_erro
 from tests.test_promise import PROMISE, TEXT_SHIFT_AND_LOSS
 
 from .conftest import SAMPLES
-from .test_samples import flat_truth
 
 
 def test_stray_left_of_a_blank_one_column_row() -> None:
     """Found 2026-11-21 and fixed: in an unruled PDF table with zeros blank, a stray '1'
     left of 行政许可's only (blank) column went out as its decisions, ok."""
     t = json.loads((SAMPLES / "generated" / "gen_2021_borderless.truth.json").read_text("utf-8"))
-    values = {CellKey(*k): v for k, v in flat_truth(t).items()}
+    values = {CellKey(*k): v for k, v in flat_cells(t).items()}
     truth = Truth(t["template"], t["applications_layout"], values)
     assert values[CellKey(ACTIVE, "administrative_license", "decisions")] == 0
     style = Style(ReaderKind.PDF, blank_zeros=True, ruled=False)

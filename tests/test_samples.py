@@ -7,33 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.hardcopy.score import flat_cells
 from pipeline.model.records import CellKey, Identification, Number, Observed
-from pipeline.model.taxonomy import ACTIVE_ROWS, APP_COL_KEYS, REVIEW_COLS, application_rows
 from pipeline.recover.reconcile import reconcile
 from pipeline.run import process
 
 from .conftest import SAMPLES
 
 GENERATED = sorted((SAMPLES / "generated").glob("*.pdf"))
-
-
-def flat_truth(truth: dict) -> dict[tuple[str, str, str], float]:
-    out: dict[tuple[str, str, str], float] = {}
-    for spec in application_rows(truth["applications_layout"]):
-        vals = truth["applications"].get(spec.key, [0] * 7)
-        out.update(
-            {("applications", spec.key, c): v for c, v in zip(APP_COL_KEYS, vals, strict=True)}
-        )
-    for spec in ACTIVE_ROWS[truth["template"]]:
-        vals = truth["active_disclosure"].get(spec.key, [0] * len(spec.cols))
-        out.update(
-            {("active_disclosure", spec.key, c): v for c, v in zip(spec.cols, vals, strict=True)}
-        )
-    rev = truth["review_litigation"]
-    out.update(
-        {("review_litigation", "counts", c): v for c, v in zip(REVIEW_COLS, rev, strict=True)}
-    )
-    return out
 
 
 def _truth(pdf: Path) -> dict:
@@ -49,7 +30,7 @@ def test_truth_satisfies_the_identities(pdf: Path) -> None:
     truth = _truth(pdf)
     ident = Identification(truth["template"], truth["applications_layout"], None, None)
     observed = {
-        CellKey(*k): Observed(CellKey(*k), Number(v, 1.0)) for k, v in flat_truth(truth).items()
+        CellKey(*k): Observed(CellKey(*k), Number(v, 1.0)) for k, v in flat_cells(truth).items()
     }
     _, checks = reconcile(ident, observed)
     assert checks and all(c.holds for c in checks)
@@ -66,7 +47,7 @@ def test_pipeline_recovers_every_cell(pdf: Path) -> None:
         truth["year"],
     )
     got = {(c.key.table, c.key.row, c.key.col): c for c in result.cells}
-    want = flat_truth(truth)
+    want = flat_cells(truth)
     assert set(got) == set(want)
     wrong = {k: (got[k].value, v) for k, v in want.items() if got[k].value != pytest.approx(v)}
     assert not wrong

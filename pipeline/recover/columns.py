@@ -104,9 +104,9 @@ def place(
     if not isinstance(known, Columns) or len(known.spans) != n:
         return count
     by_x = _place_by_x(values, known)
-    firm = len(count) == 1 and not any(s.lost or s.guessed for s in count[0])
     if by_x is None:  # the geometry cannot tell (columns only roughly known): the count
         return count
+    firm = len(count) == 1 and not any(s.lost or s.guessed for s in count[0])
     if firm and _numbers_at(count[0]) == _numbers_at(by_x):
         return count  # the geometry agrees (and the count keeps each blank cell's own box)
     if [c for c in _numbers_at(by_x) if c is not None] != filled:
