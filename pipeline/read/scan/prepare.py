@@ -26,6 +26,16 @@ class Transform:
     scale: float  # points per original pixel (72 / dpi)
     angle: float  # the skew that was removed, degrees (counter-clockwise positive)
 
+    def to_frame(self, box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+        """A prepared-image box in points of the upright, deskewed frame (rows level)."""
+        s = self.scale
+        return (
+            round(box[0] * s, 2),
+            round(box[1] * s, 2),
+            round(box[2] * s, 2),
+            round(box[3] * s, 2),
+        )
+
     def to_pdf(self, box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
         """A prepared-image box → the enclosing box in PDF points (top-left origin)."""
         x0, y0, x1, y1 = box

@@ -73,6 +73,33 @@ def _merge_runs(runs: list[tuple[int, int]], line_h: float) -> list[tuple[int, i
     return out
 
 
+def _split_tall(
+    profile: np.ndarray, runs: list[tuple[int, int]], line_h: float
+) -> list[tuple[int, int]]:
+    """Cut a run as tall as two lines or more at its thinnest rows.
+
+    At 100 dpi or in a 1-bit scan the lines of a wrapped label touch, and one crop of two
+    lines reads as nonsense; the cut is sought near each multiple of the run's own pitch.
+    """
+    out: list[tuple[int, int]] = []
+    for s, e in runs:
+        n = int(round((e - s + 1) / line_h))
+        if n < 2 or (e - s + 1) < 1.7 * line_h:
+            out.append((s, e))
+            continue
+        pitch, start = (e - s + 1) / n, s
+        for k in range(1, n):
+            mid, span = s + k * pitch, 0.3 * pitch
+            lo, hi = int(max(start + 2, mid - span)), int(min(e - 2, mid + span))
+            if hi <= lo:
+                continue
+            cut = lo + int(np.argmin(profile[lo : hi + 1]))
+            out.append((start, cut - 1))
+            start = cut + 1
+        out.append((start, e))
+    return out
+
+
 def _despeckle(mask: np.ndarray, min_area: int) -> np.ndarray:
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     keep = np.zeros(n, dtype=bool)
@@ -111,7 +138,10 @@ def _cell_lines(
     if sub.size == 0 or not sub.any():
         return ()
     lines = []
-    for s, e in _merge_runs(_runs(sub.sum(axis=1)), line_h):
+    profile = sub.sum(axis=1)
+    for s, e in _split_tall(profile, _merge_runs(_runs(profile), line_h), line_h):
+        if e - s < 1:
+            continue
         cols = np.nonzero(sub[s : e + 1].sum(axis=0))[0]
         lx0, lx1 = int(cols[0]), int(cols[-1])
         lines.append(_Line((x0 + lx0, y0 + s, x0 + lx1 + 1, y0 + e + 1)))
@@ -234,11 +264,16 @@ def _recognise(
     }
 
 
+def _origin(page: _Page, box: tuple[float, float, float, float]) -> Origin:
+    """A prepared-image box: in the page's PDF points, and in the upright frame."""
+    tf = page.prep.transform
+    return Origin(page.image.number, tf.to_pdf(box), frame=tf.to_frame(box))
+
+
 def _rows(page: _Page, read: dict[_Line, Recognized]) -> list[tuple[float, Row]]:
     """Table rows and prose lines of one page with their top y in the upright page (the
     reading order; a turned page's points run another way), boxes in PDF points."""
     unread = Recognized("", 0.0)
-    tf, no = page.prep.transform, page.image.number
     out: list[tuple[float, Row]] = []
     for g, slots in zip(page.grids, page.slots, strict=True):
         by_cell = {id(s.cell): s for s in slots}
@@ -253,17 +288,16 @@ def _rows(page: _Page, read: dict[_Line, Recognized]) -> list[tuple[float, Row]]
                     conf = min(r.confidence for r in got)
                 else:
                     text, conf = "", SPECK_CONFIDENCE if s.specks or s.lines else BLANK_CONFIDENCE
-                cells.append(CellText(text, round(conf, 4), Origin(no, tf.to_pdf(c.bbox))))
+                cells.append(CellText(text, round(conf, 4), _origin(page, c.bbox)))
             if not any(c.text for c in cells):
                 continue
-            box = tf.to_pdf((g.xs[0], g.ys[i], g.xs[-1], g.ys[i + 1]))
-            out.append((g.ys[i], Row(tuple(cells), Origin(no, box))))
+            band_box = (g.xs[0], g.ys[i], g.xs[-1], g.ys[i + 1])
+            out.append((g.ys[i], Row(tuple(cells), _origin(page, band_box))))
     for ln in page.prose:
         r = read.get(ln, unread)
         if r.text:
-            box = tf.to_pdf(ln.box)
-            cell = CellText(r.text, round(r.confidence, 4), Origin(no, box))
-            out.append((ln.box[1], Row((cell,), Origin(no, box))))
+            cell = CellText(r.text, round(r.confidence, 4), _origin(page, ln.box))
+            out.append((ln.box[1], Row((cell,), _origin(page, ln.box))))
     out.sort(key=lambda it: it[0])
     return out
 
