@@ -34,8 +34,9 @@ def _inside(w: Word, box: BBox) -> bool:
 
 def table_images(page: pymupdf.Page, words: Sequence[Word]) -> list[BBox]:
     """Boxes (page points) of the images that may be tables without a text layer over them,
-    top to bottom."""
-    if not page.get_images():
+    top to bottom. Not on a turned page (``/Rotate``): its words and images are placed
+    unturned while its clips are rendered turned; such a table is left to review."""
+    if page.rotation or not page.get_images():
         return []
     area = page.rect
     out: list[BBox] = []
