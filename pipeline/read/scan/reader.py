@@ -5,6 +5,7 @@ grids, then one batched recognition call over tight ink crops: one crop per text
 of each non-empty cell, plus the few prose lines that can be titles (the report title,
 short lines, the lines just above a table). Long narrative lines are not recognised:
 no shared stage needs them, and they would cost most of the OCR time.
+``read_clip`` reads one region of a text page the same way (a table pasted as an image).
 Rows come out as the PDF reader's do: one Row per table row band with its cells left to right
 (blank cells as ``CellText("")`` with the cell's box, a merged cell's text in its first
 band), prose lines as one-cell rows, bboxes mapped back to PDF points.
@@ -15,11 +16,13 @@ from __future__ import annotations
 import statistics
 import time
 from collections import defaultdict
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
+import pymupdf
 
 from pipeline.model.records import CellText, Origin, ReaderKind, Reading, Row
 from pipeline.read.geometry import Cell
@@ -27,7 +30,7 @@ from pipeline.read.ocr import OcrEngine, Recognized, default_engine
 from pipeline.read.scan.grid import Grid, find_grids, grid_rule_mask, rule_masks
 from pipeline.read.scan.orient import orientation
 from pipeline.read.scan.prepare import Prepared, prepare
-from pipeline.read.scan.render import PageImage, pages
+from pipeline.read.scan.render import PageImage, clip_image, pages
 
 MAX_DPI = 200  # see render.py: 9 pt digits are ~25 px tall here, plenty for the recogniser
 PAD = 6  # pixels of paper around a crop's ink (the recogniser was trained on padded lines)
@@ -148,10 +151,10 @@ def _cell_lines(
     return tuple(lines)
 
 
-def _layout(img: PageImage, timings: dict[str, float], turns: int = 0) -> _Page:
+def _layout(img: PageImage, timings: MutableMapping[str, float], turns: int = 0) -> _Page:
     """Prepare the page, find grids, cell lines and candidate title lines (no OCR)."""
     t0 = time.perf_counter()
-    prep = prepare(img.image, img.dpi, turns)
+    prep = prepare(img.image, img.dpi, turns, img.origin)
     t1 = time.perf_counter()
     hm, vm = rule_masks(prep.ink, prep.dpi)
     grids = tuple(find_grids(prep.ink, prep.dpi, (hm, vm)))
@@ -178,7 +181,8 @@ def _layout(img: PageImage, timings: dict[str, float], turns: int = 0) -> _Page:
             noise = int(np.count_nonzero(raw[b[1] : b[3], b[0] : b[2]]))
             row.append(_Slot(c, lines, specks=not lines and noise > 3 * min_area))
         slots.append(tuple(row))
-    prose = tuple(_prose_lines(text, grids, prep.dpi, img.number == 1))
+    first = img.number == 1 and img.origin == (0.0, 0.0)  # a clip has no report title
+    prose = tuple(_prose_lines(text, grids, prep.dpi, first))
     timings["prepare"] += t1 - t0
     timings["grid"] += time.perf_counter() - t1
     return _Page(img, prep, grids, tuple(slots), prose, rules)
@@ -240,7 +244,7 @@ def _join(parts: list[str]) -> str:
 
 
 def _recognise(
-    page: _Page, engine: OcrEngine, timings: dict[str, float]
+    page: _Page, engine: OcrEngine, timings: MutableMapping[str, float]
 ) -> dict[_Line, Recognized]:
     """One batched recognition call for all the page's crops: each line's text (stripped)
     and confidence. Lines too small to crop are left out."""
@@ -331,3 +335,26 @@ def read_scan(
         rows += [r for _, r in _rows(page, read)]
         t0 = time.perf_counter()
     return Reading(ReaderKind.OCR, tuple(rows), n, (), tuple(timings.items()))
+
+
+def read_clip(
+    page: pymupdf.Page,
+    box: tuple[float, float, float, float],
+    timings: MutableMapping[str, float],
+    engine: OcrEngine | None = None,
+    max_dpi: float = MAX_DPI,
+) -> list[Row]:
+    """Rows of a region of a text page that is an image (a table pasted as a picture),
+    boxes in the page's points; the stages' seconds added to ``timings``.
+
+    Only a region with a ruled grid is recognised: a photo or a banner is no table, and
+    recognising it would cost the most. The region is taken as upright (a screenshot).
+    """
+    t0 = time.perf_counter()
+    img = clip_image(page, box, max_dpi)
+    timings["render"] += time.perf_counter() - t0
+    layout = _layout(img, timings)
+    if not layout.grids:
+        return []
+    eng = engine if engine is not None else default_engine()
+    return [r for _, r in _rows(layout, _recognise(layout, eng, timings))]
