@@ -28,13 +28,14 @@ class Transform:
     offset: tuple[float, float] = (0.0, 0.0)  # the image's top-left on the page, points (a clip)
 
     def to_frame(self, box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
-        """A prepared-image box in points of the upright, deskewed frame (rows level)."""
-        s = self.scale
+        """A prepared-image box in points of the upright, deskewed frame (rows level);
+        a clip's frame sits where the clip is on the page."""
+        s, (dx, dy) = self.scale, self.offset
         return (
-            round(box[0] * s, 2),
-            round(box[1] * s, 2),
-            round(box[2] * s, 2),
-            round(box[3] * s, 2),
+            round(box[0] * s + dx, 2),
+            round(box[1] * s + dy, 2),
+            round(box[2] * s + dx, 2),
+            round(box[3] * s + dy, 2),
         )
 
     def to_pdf(self, box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
