@@ -132,19 +132,16 @@ def grid_rule_mask(
     its rest would be read as a "1" at a cell's edge.
     """
     mask = np.zeros(shape[:2], dtype=np.uint8)
-    near = np.zeros(shape[:2], dtype=np.uint8)
+    near = {"h": np.zeros(shape[:2], dtype=np.uint8), "v": np.zeros(shape[:2], dtype=np.uint8)}
     t = max(3, round(dpi / 50))
     for g in grids:
         for kind, (pos, a, b) in g.rules:
             p = round(pos)
-            if kind == "h":
-                cv2.line(mask, (round(a), p), (round(b), p), 255, t)
-                cv2.line(near, (round(a), p), (round(b), p), 255, 3 * t)
-            else:
-                cv2.line(mask, (p, round(a)), (p, round(b)), 255, t)
-                cv2.line(near, (p, round(a)), (p, round(b)), 255, 3 * t)
-    if masks is not None:
-        own = cv2.bitwise_or(masks[0], masks[1])
-        grown = cv2.dilate(own, np.ones((3, 3), np.uint8))  # the rule's anti-aliased edge
-        mask = cv2.bitwise_or(mask, cv2.bitwise_and(near, grown))
+            ends = ((round(a), p), (round(b), p)) if kind == "h" else ((p, round(a)), (p, round(b)))
+            cv2.line(mask, *ends, 255, t)
+            cv2.line(near[kind], *ends, 255, 3 * t)
+    if masks is not None:  # a rule's own pixels: a horizontal rule's in the horizontal mask
+        for kind, own in zip("hv", masks, strict=True):
+            grown = cv2.dilate(own, np.ones((3, 3), np.uint8))  # its anti-aliased edge
+            mask[(near[kind] > 0) & (grown > 0)] = 255
     return mask

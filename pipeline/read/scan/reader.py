@@ -27,6 +27,7 @@ import pymupdf
 from pipeline.model.records import CellText, Origin, ReaderKind, Reading, Row
 from pipeline.read.geometry import Cell
 from pipeline.read.ocr import OcrEngine, Recognized, default_engine
+from pipeline.read.scan.bands import Piece, cuts
 from pipeline.read.scan.grid import Grid, find_grids, grid_rule_mask, rule_masks
 from pipeline.read.scan.orient import orientation
 from pipeline.read.scan.prepare import Prepared, prepare
@@ -274,6 +275,41 @@ def _origin(page: _Page, box: tuple[float, float, float, float]) -> Origin:
     return Origin(page.image.number, tf.to_pdf(box), frame=tf.to_frame(box))
 
 
+def _read_lines(slot: _Slot, read: dict[_Line, Recognized]) -> list[tuple[_Line, Recognized]]:
+    return [(ln, r) for ln in slot.lines if (r := read.get(ln)) is not None and r.text]
+
+
+def _band_row(
+    page: _Page,
+    band: list[tuple[_Slot, list[tuple[_Line, Recognized]]]],
+    box: tuple[float, float, float, float],
+    cut: bool,
+) -> Row | None:
+    """One row of a band (or of a part of a band cut in two, ``cut``): each cell's lines
+    whose middle lies in it; a cut cell's box is the part's. None: nothing read in it."""
+    top, bottom = box[1], box[3]
+
+    def inside(ln: _Line) -> bool:
+        return not cut or top <= (ln.box[1] + ln.box[3]) / 2 < bottom
+
+    cells = []
+    for s, got in band:
+        got = [(ln, r) for ln, r in got if inside(ln)]
+        if got:
+            text = _join([r.text for _, r in got])
+            conf = min(r.confidence for _, r in got)
+        else:
+            inked = s.specks or any(inside(ln) for ln in s.lines)
+            text, conf = "", SPECK_CONFIDENCE if inked else BLANK_CONFIDENCE
+        c = s.cell
+        x0, y0, x1, y1 = c.bbox
+        own = (x0, max(y0, top), x1, min(y1, bottom)) if cut and c.r1 == c.r0 else c.bbox
+        cells.append(CellText(text, round(conf, 4), _origin(page, own)))
+    if not any(c.text for c in cells):
+        return None
+    return Row(tuple(cells), _origin(page, box))
+
+
 def _rows(page: _Page, read: dict[_Line, Recognized]) -> list[tuple[float, Row]]:
     """Table rows and prose lines of one page with their top y in the upright page (the
     reading order; a turned page's points run another way), boxes in PDF points."""
@@ -282,21 +318,19 @@ def _rows(page: _Page, read: dict[_Line, Recognized]) -> list[tuple[float, Row]]
     for g, slots in zip(page.grids, page.slots, strict=True):
         by_cell = {id(s.cell): s for s in slots}
         for i in range(len(g.ys) - 1):
-            band = g.band(i)
-            cells = []
-            for c in band:
-                s = by_cell[id(c)]
-                got = [r for r in (read.get(ln, unread) for ln in s.lines) if r.text]
-                if got:
-                    text = _join([r.text for r in got])
-                    conf = min(r.confidence for r in got)
-                else:
-                    text, conf = "", SPECK_CONFIDENCE if s.specks or s.lines else BLANK_CONFIDENCE
-                cells.append(CellText(text, round(conf, 4), _origin(page, c.bbox)))
-            if not any(c.text for c in cells):
-                continue
-            band_box = (g.xs[0], g.ys[i], g.xs[-1], g.ys[i + 1])
-            out.append((g.ys[i], Row(tuple(cells), _origin(page, band_box))))
+            band = [(by_cell[id(c)], _read_lines(by_cell[id(c)], read)) for c in g.band(i)]
+            y0, y1 = g.ys[i], g.ys[i + 1]
+            at = cuts(
+                [
+                    [Piece(ln.box[1], ln.box[3], r.text) for ln, r in got]
+                    for s, got in band
+                    if s.cell.r1 == s.cell.r0
+                ]
+            )
+            for top, bottom in zip([y0, *at], [*at, y1], strict=True):
+                row = _band_row(page, band, (g.xs[0], top, g.xs[-1], bottom), len(at) > 0)
+                if row is not None:
+                    out.append((top, row))
     for ln in page.prose:
         r = read.get(ln, unread)
         if r.text:
