@@ -40,8 +40,8 @@ def table_rules(img: np.ndarray, dpi: float) -> list[tuple[int, int, int]]:
     # prepare() may deskew: map the rule's ends back to the original pixels
     out = []
     for y in g.ys[1:-1]:
-        (ax, ay), (bx, by) = (p.transform.inverse @ np.array([[x, y, 1.0]]).T for x in (x0, x1))
-        out.append((round(float((ay[0] + by[0]) / 2)), round(float(ax[0])), round(float(bx[0]))))
+        (ax, ay), (bx, by) = p.transform.to_original(np.array([[x0, y], [x1, y]], dtype=float))
+        out.append((round(float((ay + by) / 2)), round(float(ax)), round(float(bx))))
     return out
 
 

@@ -20,16 +20,18 @@ _NEAR = 3.0  # degrees: the skew of most scans
 
 @dataclass(frozen=True)
 class Transform:
-    """Prepared-image pixels → original pixels (inverse rotation) → PDF points."""
+    """Prepared-image pixels → original pixels (inverse rotation, and for a photo the
+    inverse of its rectification) → PDF points."""
 
-    inverse: np.ndarray  # 2x3 affine: prepared px → original px
+    inverse: np.ndarray  # 3x3 homography: prepared px → original px
     scale: float  # points per original pixel (72 / dpi)
     angle: float  # the skew that was removed, degrees (counter-clockwise positive)
+    rectified: bool = False  # a photo's page was warped from its quadrilateral
     offset: tuple[float, float] = (0.0, 0.0)  # the image's top-left on the page, points (a clip)
 
     def to_frame(self, box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
-        """A prepared-image box in points of the upright, deskewed frame (rows level);
-        a clip's frame sits where the clip is on the page."""
+        """A prepared-image box in points of the upright, deskewed (for a photo: rectified)
+        frame, rows level; a clip's frame sits where the clip is on the page."""
         s, (dx, dy) = self.scale, self.offset
         return (
             round(box[0] * s + dx, 2),
@@ -38,11 +40,17 @@ class Transform:
             round(box[3] * s + dy, 2),
         )
 
+    def to_original(self, pts: np.ndarray) -> np.ndarray:
+        """Prepared-image points (n x 2) → original-image pixels (n x 2)."""
+        pts = np.asarray(pts, dtype=float).reshape(-1, 2)
+        h = np.hstack([pts, np.ones((len(pts), 1))]) @ self.inverse.T
+        return h[:, :2] / h[:, 2:3]
+
     def to_pdf(self, box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
-        """A prepared-image box → the enclosing box in PDF points (top-left origin)."""
+        """A prepared-image box → the box enclosing its mapped corners, in PDF points
+        (top-left origin)."""
         x0, y0, x1, y1 = box
-        pts = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]], dtype=float)
-        orig = pts @ self.inverse.T
+        orig = self.to_original(np.array([[x0, y0], [x1, y0], [x0, y1], [x1, y1]], dtype=float))
         s, (dx, dy) = self.scale, self.offset
         return (
             round(float(orig[:, 0].min() * s + dx), 2),
@@ -54,28 +62,131 @@ class Transform:
 
 @dataclass(frozen=True)
 class Prepared:
-    gray: np.ndarray  # deskewed, light-normalised, seal removed; uint8, white paper
+    gray: np.ndarray  # deskewed, light-normalised, marks removed; uint8, white paper
     ink: np.ndarray  # binary mask of ink (255) on the same pixels
     transform: Transform
     dpi: float
+    # non-print ink taken out that may have hidden print under it (an opaque pen stroke),
+    # on the same pixels: a read through it is doubtful
+    hidden: np.ndarray | None = None
+
+
+# Non-print ink is told by colour: print is near-neutral, pens, seals and highlighters are
+# not. Chroma is the spread of the channels (max - min); JPEG smears colour a little, so
+# the margin is wide. Where a pixel is dark in every channel it is print (black under a
+# translucent seal or highlighter stays black) and is kept.
+MARK_CHROMA = 45
+PRINT_DARK = 100
+# Stamp ink (red) and highlighters (yellow to orange) are translucent: print under them
+# stays black and is kept. A ballpoint (blue, violet, green) is opaque: where its stroke
+# crosses print the print is gone, so a read through it is doubtful. Hue in OpenCV's
+# 0..180; red wraps round 0.
+TRANSLUCENT_HUES = ((0, 40), (160, 180))
+HIGHLIGHTER_HUES = (18, 40)  # yellow to amber; a seal's red is below
+SEEN_THROUGH = 140  # a seal's ink over paper stays brighter in its red (~210)
+
+
+def separate_marks(bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Whiten coloured non-print ink (seals, pens, highlighters).
+
+    Returns the image, the mask (255) of removed ink that may have hidden print, and how
+    many pixels were coloured. Black print under a translucent mark survives.
+    """
+    c = bgr.astype(np.int16)
+    hi, lo = c.max(axis=2), c.min(axis=2)
+    coloured = (hi - lo > MARK_CHROMA) & (hi > 110)
+    n = int(coloured.sum())
+    hidden = np.zeros(bgr.shape[:2], np.uint8)
+    if n == 0:
+        return bgr, hidden, 0
+    mask = cv2.dilate(coloured.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    dark = hi < PRINT_DARK
+    hue = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV)[:, :, 0]
+    out = bgr.copy()
+    out[mask & ~dark] = 255
+    # under a highlighter the print's grey shows in the channels it passes (red, green):
+    # the brightest channel is the print as it would be on paper, so text keeps its edges
+    see_through = np.zeros_like(coloured)
+    for a, b in TRANSLUCENT_HUES:
+        see_through |= (hue >= a) & (hue <= b)
+    glaze = mask & ~dark & (hue >= HIGHLIGHTER_HUES[0]) & (hue <= HIGHLIGHTER_HUES[1])
+    # under a seal's red, grey print shows darker than the seal's own ink ever is
+    glaze |= mask & ~dark & see_through & (hi < SEEN_THROUGH)
+    out[glaze] = hi[glaze].astype(np.uint8)[:, None]
+    opaque = coloured & ~see_through
+    hidden[cv2.dilate(opaque.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0] = 255
+    if hidden.any():
+        # where a pen crossed print, the print's strokes are carried over the gap from
+        # both sides (a struck 0 read as a C otherwise); over paper this stays paper
+        out = cv2.inpaint(out, hidden, 3, cv2.INPAINT_TELEA)
+    return out, hidden, n
 
 
 def suppress_seal(bgr: np.ndarray) -> tuple[np.ndarray, int]:
-    """Whiten strongly red pixels (seals, red stamps); returns the image and how many.
-
-    Black text under a seal stays dark (its red excess is small), so digits survive.
-    """
-    b, g, r = (bgr[:, :, k].astype(np.int16) for k in range(3))
-    red = (r - np.maximum(g, b) > 45) & (r > 110)
-    n = int(red.sum())
-    if n == 0:
-        return bgr, 0
-    mask = cv2.dilate(red.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    # in and around the seal's ink keep only what is dark in every channel: black print
-    out = bgr.copy()
-    dark = np.maximum(np.maximum(b, g), r) < 100
-    out[mask & ~dark] = 255
+    """Whiten coloured ink (a seal, a red stamp); returns the image and how many pixels."""
+    out, _, n = separate_marks(bgr)
     return out, n
+
+
+def page_quad(bgr: np.ndarray) -> np.ndarray | None:
+    """The paper's four corners (tl, tr, br, bl; float32 pixels) when the image shows a
+    background around it (a phone photo on a desk), else None.
+
+    Paper is bright and near-neutral, a desk is darker or coloured: brightness less
+    chroma, thresholded (Otsu) on a small copy, closed over the print; the largest
+    region must be a convex quadrilateral leaving a visible margin of background.
+    """
+    h, w = bgr.shape[:2]
+    f = max(1, round(max(h, w) / 800))
+    small = cv2.resize(bgr, (w // f, h // f), interpolation=cv2.INTER_AREA).astype(np.int16)
+    hi, lo = small.max(axis=2), small.min(axis=2)
+    paper = np.clip(hi - 2 * (hi - lo), 0, 255).astype(np.uint8)
+    paper = cv2.GaussianBlur(paper, (5, 5), 0)
+    t, bw = cv2.threshold(paper, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    k = cv2.getStructuringElement(cv2.MORPH_RECT, (15, 15))
+    bw = cv2.morphologyEx(bw, cv2.MORPH_CLOSE, k)
+    bw = cv2.morphologyEx(bw, cv2.MORPH_OPEN, k)
+    contours, _ = cv2.findContours(bw, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return None
+    cnt = max(contours, key=cv2.contourArea)
+    area = cv2.contourArea(cnt)
+    sh, sw = bw.shape
+    if not 0.3 * sh * sw <= area <= 0.97 * sh * sw:
+        return None  # no page, or the page fills the frame (a scan)
+    hull = cv2.convexHull(cnt)
+    if area < 0.95 * cv2.contourArea(hull):
+        return None  # not one clean sheet
+    peri = cv2.arcLength(hull, True)
+    quad = cv2.approxPolyDP(hull, 0.02 * peri, True).reshape(-1, 2)
+    if len(quad) != 4:
+        return None
+    # the background must show along every side: else it is a scan's dark edge
+    margin = 0.01 * min(sh, sw)
+    xs, ys = quad[:, 0], quad[:, 1]
+    if min(xs.min(), ys.min(), sw - 1 - xs.max(), sh - 1 - ys.max()) < margin:
+        return None
+    return _order(quad.astype(np.float32) * f + (f - 1) / 2)
+
+
+def _order(q: np.ndarray) -> np.ndarray:
+    """Corners as top-left, top-right, bottom-right, bottom-left."""
+    s, d = q.sum(axis=1), q[:, 0] - q[:, 1]
+    return np.array([q[s.argmin()], q[d.argmax()], q[s.argmax()], q[d.argmin()]], np.float32)
+
+
+def rectify(bgr: np.ndarray, quad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The quadrilateral warped to an upright rectangle of its own edge lengths (so the
+    dpi holds); returns the image and the 3x3 homography original → rectified."""
+    tl, tr, br, bl = quad
+    w = round(max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl)))
+    h = round(max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr)))
+    dst = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float32)
+    m = cv2.getPerspectiveTransform(quad, dst)
+    out = cv2.warpPerspective(
+        bgr, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
+    return out, m
 
 
 def normalise_light(gray: np.ndarray) -> np.ndarray:
@@ -175,18 +286,25 @@ def turn(img: np.ndarray, turns: int) -> tuple[np.ndarray, np.ndarray]:
 def prepare(
     bgr: np.ndarray, dpi: float, turns: int = 0, offset: tuple[float, float] = (0.0, 0.0)
 ) -> Prepared:
-    """Upright (``turns`` clockwise quarters), seal off, light flat, skew out; see the
-    module docstring. Every box of the result still maps to the original page (``offset``:
-    where the image's top-left lies on it, in points, when the image is a clip of it)."""
+    """Upright (``turns`` clockwise quarters), a photo's page rectified, coloured marks
+    off, light flat, skew out; see the module docstring. Every box of the result still
+    maps to the original page (``offset``: where the image's top-left lies on it, in
+    points, when the image is a clip of it)."""
     bgr, back = turn(bgr, turns)
-    clean, _ = suppress_seal(bgr)
+    quad = page_quad(bgr) if bgr.ndim == 3 else None
+    warp = np.eye(3)
+    if quad is not None:
+        bgr, warp = rectify(bgr, quad)
+    clean, hidden, _ = separate_marks(bgr)
     gray = normalise_light(cv2.cvtColor(clean, cv2.COLOR_BGR2GRAY))
     ink = binarize(gray)
     angle = estimate_skew(ink)
     if abs(angle) >= 0.05:
         gray, m = rotate(gray, angle)
+        hidden, _ = rotate(hidden, angle, border=0)
         ink = binarize(gray)
     else:
         angle, m = 0.0, np.array([[1.0, 0, 0], [0, 1.0, 0]])
-    inverse = (back @ np.vstack([cv2.invertAffineTransform(m), [0, 0, 1]]))[:2]
-    return Prepared(gray, ink, Transform(inverse, 72.0 / dpi, angle, offset), dpi)
+    inverse = back @ np.linalg.inv(warp) @ np.vstack([cv2.invertAffineTransform(m), [0, 0, 1]])
+    tf = Transform(inverse, 72.0 / dpi, angle, quad is not None, offset)
+    return Prepared(gray, ink, tf, dpi, hidden if hidden.any() else None)

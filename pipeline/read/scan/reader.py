@@ -37,6 +37,9 @@ MAX_DPI = 200  # see render.py: 9 pt digits are ~25 px tall here, plenty for the
 PAD = 6  # pixels of paper around a crop's ink (the recogniser was trained on padded lines)
 BLANK_CONFIDENCE = 0.97  # a cell without ink: printed blank
 SPECK_CONFIDENCE = 0.6  # a cell with a little ink that is not text: maybe a lost digit
+# a read through an opaque pen stroke that was taken out (prepare.separate_marks): the
+# print under it may be cut, so the read is at most doubtful; only identities confirm it
+STRUCK_CONFIDENCE = 0.7
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,6 +59,7 @@ class _Slot:
     cell: Cell
     lines: tuple[_Line, ...] = ()
     specks: bool = False
+    struck: bool = False  # an opaque mark was taken out over it: what it hid is unknown
 
 
 def _runs(profile: np.ndarray) -> list[tuple[int, int]]:
@@ -180,7 +184,11 @@ def _layout(img: PageImage, timings: MutableMapping[str, float], turns: int = 0)
         for c, b in zip(g.cells, gb, strict=True):
             lines = _cell_lines(text, b, line_h)
             noise = int(np.count_nonzero(raw[b[1] : b[3], b[0] : b[2]]))
-            row.append(_Slot(c, lines, specks=not lines and noise > 3 * min_area))
+            hid = prep.hidden
+            marked = 0 if hid is None else int(np.count_nonzero(hid[b[1] : b[3], b[0] : b[2]]))
+            struck = marked > 3 * min_area
+            specks = not lines and (noise > 3 * min_area or struck)
+            row.append(_Slot(c, lines, specks=specks, struck=struck))
         slots.append(tuple(row))
     first = img.number == 1 and img.origin == (0.0, 0.0)  # a clip has no report title
     prose = tuple(_prose_lines(text, grids, prep.dpi, first))
@@ -298,6 +306,8 @@ def _band_row(
         if got:
             text = _join([r.text for _, r in got])
             conf = min(r.confidence for _, r in got)
+            if s.struck:
+                conf = min(conf, STRUCK_CONFIDENCE)
         else:
             inked = s.specks or any(inside(ln) for ln in s.lines)
             text, conf = "", SPECK_CONFIDENCE if inked else BLANK_CONFIDENCE
