@@ -1,9 +1,13 @@
 """Clean a page image for grid finding and recognition, and remember how to map back.
 
-Steps: red seals are whitened by colour (a seal over a table corner hides rules and
-digits otherwise), uneven light is divided out, the skew (±3°) is measured from the
-horizontal projection of ink and undone. The returned :class:`Transform` maps a box
-in the prepared image back to PDF points on the page, so every cell keeps its origin.
+Steps: a phone photo's page is found on its background and warped to a rectangle (a
+keystoned table's rules converge otherwise, and cell boxes catch rule pieces); ink that
+is not print is taken out by colour (seals, pens, highlighters: print is near-neutral),
+remembering where an opaque pen may have hidden print; uneven light is divided out; the
+skew is measured from the horizontal projection of ink and undone. The returned
+:class:`Transform` maps a box in the prepared image back to PDF points on the page (a
+homography: the corners mapped, their enclosing box taken), so every cell keeps its
+origin.
 """
 
 from __future__ import annotations
@@ -92,10 +96,10 @@ def separate_marks(bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     Returns the image, the mask (255) of removed ink that may have hidden print, and how
     many pixels were coloured. Black print under a translucent mark survives.
     """
-    c = bgr.astype(np.int16)
-    hi, lo = c.max(axis=2), c.min(axis=2)
-    coloured = (hi - lo > MARK_CHROMA) & (hi > 110)
-    n = int(coloured.sum())
+    b, g, r = cv2.split(bgr)
+    hi, lo = cv2.max(cv2.max(b, g), r), cv2.min(cv2.min(b, g), r)
+    coloured = (cv2.subtract(hi, lo) > MARK_CHROMA) & (hi > 110)
+    n = int(np.count_nonzero(coloured))
     hidden = np.zeros(bgr.shape[:2], np.uint8)
     if n == 0:
         return bgr, hidden, 0
@@ -107,12 +111,12 @@ def separate_marks(bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     # under a highlighter the print's grey shows in the channels it passes (red, green):
     # the brightest channel is the print as it would be on paper, so text keeps its edges
     see_through = np.zeros_like(coloured)
-    for a, b in TRANSLUCENT_HUES:
-        see_through |= (hue >= a) & (hue <= b)
+    for h0, h1 in TRANSLUCENT_HUES:
+        see_through |= (hue >= h0) & (hue <= h1)
     glaze = mask & ~dark & (hue >= HIGHLIGHTER_HUES[0]) & (hue <= HIGHLIGHTER_HUES[1])
     # under a seal's red, grey print shows darker than the seal's own ink ever is
     glaze |= mask & ~dark & see_through & (hi < SEEN_THROUGH)
-    out[glaze] = hi[glaze].astype(np.uint8)[:, None]
+    out[glaze] = hi[glaze][:, None]
     opaque = coloured & ~see_through
     hidden[cv2.dilate(opaque.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0] = 255
     if hidden.any():
