@@ -229,9 +229,15 @@ def _recognise(
     results = engine.recognize([c for _, c in todo]) if todo else []
     timings["ocr"] += time.perf_counter() - t0
     return {
-        ln: Recognized(r.text.strip(), r.confidence)
+        ln: Recognized(r.text.strip(), r.confidence, r.margin)
         for (ln, _), r in zip(todo, results, strict=True)
     }
+
+
+def _least(margins: list[float | None]) -> float | None:
+    """A cell's character margin: its least sure line's, None where no line has one."""
+    known = [m for m in margins if m is not None]
+    return min(known) if known else None
 
 
 def _rows(page: _Page, read: dict[_Line, Recognized]) -> list[tuple[float, Row]]:
@@ -251,9 +257,13 @@ def _rows(page: _Page, read: dict[_Line, Recognized]) -> list[tuple[float, Row]]
                 if got:
                     text = _join([r.text for r in got])
                     conf = min(r.confidence for r in got)
+                    margin = _least([r.margin for r in got])
                 else:
                     text, conf = "", SPECK_CONFIDENCE if s.specks or s.lines else BLANK_CONFIDENCE
-                cells.append(CellText(text, round(conf, 4), Origin(no, tf.to_pdf(c.bbox))))
+                    margin = None
+                cells.append(
+                    CellText(text, round(conf, 4), Origin(no, tf.to_pdf(c.bbox)), margin)
+                )
             if not any(c.text for c in cells):
                 continue
             box = tf.to_pdf((g.xs[0], g.ys[i], g.xs[-1], g.ys[i + 1]))
@@ -262,7 +272,7 @@ def _rows(page: _Page, read: dict[_Line, Recognized]) -> list[tuple[float, Row]]
         r = read.get(ln, unread)
         if r.text:
             box = tf.to_pdf(ln.box)
-            cell = CellText(r.text, round(r.confidence, 4), Origin(no, box))
+            cell = CellText(r.text, round(r.confidence, 4), Origin(no, box), r.margin)
             out.append((ln.box[1], Row((cell,), Origin(no, box))))
     out.sort(key=lambda it: it[0])
     return out
