@@ -261,9 +261,7 @@ def _rows(page: _Page, read: dict[_Line, Recognized]) -> list[tuple[float, Row]]
                 else:
                     text, conf = "", SPECK_CONFIDENCE if s.specks or s.lines else BLANK_CONFIDENCE
                     margin = None
-                cells.append(
-                    CellText(text, round(conf, 4), Origin(no, tf.to_pdf(c.bbox)), margin)
-                )
+                cells.append(CellText(text, round(conf, 4), Origin(no, tf.to_pdf(c.bbox)), margin))
             if not any(c.text for c in cells):
                 continue
             box = tf.to_pdf((g.xs[0], g.ys[i], g.xs[-1], g.ys[i + 1]))
