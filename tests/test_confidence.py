@@ -198,8 +198,9 @@ def test_bins_and_threshold() -> None:
     assert bins[(0.95, 0.98)].inferred == 10
     assert bins[(0.999, 1.0)].cells == 1000  # the last bin holds 1.0
     assert sum(b.cells for b in bins.values()) == len(pts)
-    # from 0.9 up: 1 wrong in 1110 (99.91 %); from 0.8 up the same cells; from 0.5 too;
-    # from 0 the 3 wrong reads of the first bin make it 99.64 %
-    assert threshold(pts, 0.999) == 0.5
-    assert threshold(pts, 0.9995) == 0.95
+    # bin by bin: [0.9, 0.95) is 99 % right, the bins above 100 %, the first 25 %; over
+    # everything from 0.9 up it would pass 99.9 % (1 wrong in 1110), but it does not here
+    assert threshold(pts, 0.999) == 0.95
+    assert threshold(pts, 0.99) == 0.9  # the empty bins below do not lower it
+    assert threshold(pts, 0.2) == 0.0
     assert threshold([Point(0.5, "ok", False)], 0.999) is None
