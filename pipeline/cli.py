@@ -466,20 +466,13 @@ _DEVSET = Path(__file__).resolve().parent.parent.parent / "shared" / "devset"
 
 
 def _calibrate(paths: tuple[Path, ...], spec: str | None, docs: int, seed: int) -> None:
-    from pipeline.hardcopy import bench as hb
-    from pipeline.hardcopy import calibrate as cal
+    from pipeline.hardcopy import calibrate
 
-    if not (_DEVSET / "truth").is_dir():
-        raise BadArgument(f"--calibrate needs the devset's truth at {_DEVSET}")
-    if paths:
-        pts = cal.from_results(paths, _DEVSET / "truth")
-    else:
-        try:
-            chosen = hb.names(spec or hb.BASELINE)
-        except ValueError as e:
-            raise BadArgument(f"--variants: {e}") from e
-        pts = cal.run(chosen, _DEVSET, docs if spec else 0, seed, progress=log.info)
-    for line in cal.report(pts, ok_now=Settings().ok_confidence):
+    try:
+        lines = calibrate.main(_DEVSET, paths, spec, docs, seed, Settings(), log.info)
+    except ValueError as e:
+        raise BadArgument(f"--calibrate: {e}") from e
+    for line in lines:
         click.echo(line)
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.hardcopy.calibrate import Point, json_points, points, table, threshold
+from pipeline.hardcopy.calibrate import Point, json_points, main, points, table, threshold
+from pipeline.hardcopy.score import flat_cells
 from pipeline.model.config import InvalidSettings, Settings
 from pipeline.model.records import CellKey, Identification, Number, Observed, Reason
 from pipeline.model.taxonomy import ACTIVE, APPLICATIONS, Identity, canonical_keys
@@ -204,3 +205,25 @@ def test_bins_and_threshold() -> None:
     assert threshold(pts, 0.99) == 0.9  # the empty bins below do not lower it
     assert threshold(pts, 0.2) == 0.0
     assert threshold([Point(0.5, "ok", False)], 0.999) is None
+
+
+def test_calibrate_report_over_written_results(tmp_path: Path) -> None:
+    (tmp_path / "truth").mkdir()
+    (tmp_path / "truth" / "dev_900.json").write_text(json.dumps(_truth()))
+    out = tmp_path / "out"
+    out.mkdir()
+    cells = [
+        {"table": t, "row": r, "col": c, "value": v, "status": "ok", "confidence": 0.97}
+        for (t, r, c), v in flat_cells(_truth()).items()
+    ]
+    cells[0]["value"], cells[0]["confidence"] = 9, 0.91  # one wrong, silent, at 0.91
+    (out / "dev_900.scan.json").write_text(json.dumps({"cells": cells}))
+    lines = main(tmp_path, [out], None, 0, 0, Settings())
+    assert lines[4].startswith("[0.900,0.950)") and lines[4].split()[1:] == [
+        "1", "0.00", "1", "0", "0", "1"
+    ]  # fmt: skip
+    assert "0.95" in lines[-1] and "ok_confidence now 0.9" in lines[-1]
+    with pytest.raises(ValueError):
+        main(tmp_path, [], "nope", 0, 0, Settings())
+    with pytest.raises(ValueError):
+        main(tmp_path / "elsewhere", [out], None, 0, 0, Settings())

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.hardcopy.bench import BASELINE, sources
+from pipeline.hardcopy.bench import BASELINE, names, sources
 from pipeline.hardcopy.score import Key, _num_eq, doc_name, flat_cells, truth_for
 from pipeline.hardcopy.variants import make
+from pipeline.model.config import Settings
 from pipeline.model.records import DocResult, Status
 from pipeline.run import process
 
@@ -189,3 +190,24 @@ def from_results(paths: Iterable[Path], truth_dir: Path) -> list[Point]:
         for f in files:
             out += json_points(f, truth_dir)
     return out
+
+
+def main(
+    devset: Path,
+    paths: Sequence[Path],
+    spec: str | None,
+    docs: int,
+    seed: int,
+    settings: Settings,
+    progress: Callable[[str], None] | None = None,
+) -> list[str]:
+    """``gongkai bench --calibrate``: the report over written results (``paths``), else over
+    the variants named by ``spec`` (``docs`` filings each), else over all the devset's
+    scans. ValueError for an unknown variant or a devset without its truth."""
+    if not (devset / "truth").is_dir():
+        raise ValueError(f"needs the devset's truth at {devset / 'truth'}")
+    if paths:
+        pts = from_results(paths, devset / "truth")
+    else:
+        pts = run(names(spec or BASELINE), devset, docs if spec else 0, seed, progress)
+    return report(pts, ok_now=settings.ok_confidence)
