@@ -350,6 +350,15 @@ def files_cmd(out_dir: Path | None, db_url: str | None, only_failed: bool) -> No
     "review share, s/page and the stages.",
 )
 @click.option(
+    "--calibrate",
+    is_flag=True,
+    help="Instead: does confidence predict correctness? Every cell of the devset's scans "
+    "(and of the hard copies named by --variants) joined with its truth, binned by "
+    "confidence: cells, share right, ok/inferred/review, silent; then the ok threshold it "
+    "gives. PATHS, if any: results already written by `gongkai extract` (JSON files or "
+    "folders), graded without extracting again.",
+)
+@click.option(
     "--docs",
     type=click.IntRange(min=0),
     default=3,
@@ -378,7 +387,11 @@ def bench_cmd(
     seed: int,
     keep: Path | None,
     errors: int,
+    calibrate: bool,
 ) -> None:
+    if calibrate:
+        _calibrate(paths, variants, docs, seed)
+        return
     if as_batch:
         _bench_batch(paths, _numbers("--workers", workers_list), sizes)
         return
@@ -450,6 +463,17 @@ def _default_files() -> list[Path]:
 
 
 _DEVSET = Path(__file__).resolve().parent.parent.parent / "shared" / "devset"
+
+
+def _calibrate(paths: tuple[Path, ...], spec: str | None, docs: int, seed: int) -> None:
+    from pipeline.hardcopy import calibrate
+
+    try:
+        lines = calibrate.main(_DEVSET, paths, spec, docs, seed, Settings(), log.info)
+    except ValueError as e:
+        raise BadArgument(f"--calibrate: {e}") from e
+    for line in lines:
+        click.echo(line)
 
 
 def _bench_variants(spec: str, docs: int, seed: int, keep: Path | None, errors: int) -> None:

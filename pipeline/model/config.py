@@ -50,6 +50,14 @@ class Settings:
     # short_row times the table's one-line rows' is a row cut in two by a stroke
     tie_overlap: float = 0.3
     short_row: float = 0.55
+    # the share of a value's doubt left once identities that hold confirm it from other
+    # cells (pipeline/recover/confidence.py supported): a wrong value would need a second
+    # error that cancels it exactly
+    confirmed_doubt: float = 0.1
+    # a cell goes out ok only at or above this final confidence, else to review: chosen on
+    # the devset as the lowest confidence above which ≥ 99.9 % of cells are right
+    # (gongkai bench --calibrate; docs/confidence.md)
+    ok_confidence: float = 0.9
 
     def __post_init__(self) -> None:
         if isinstance(self.max_pages, bool) or not isinstance(self.max_pages, int):
@@ -77,6 +85,10 @@ class Settings:
             raise InvalidSettings(f"tie_overlap must be in (0, 1): {self.tie_overlap}")
         if not 0.0 < self.short_row < 1.0:
             raise InvalidSettings(f"short_row must be in (0, 1): {self.short_row}")
+        if not 0.0 < self.confirmed_doubt < 1.0:
+            raise InvalidSettings(f"confirmed_doubt must be in (0, 1): {self.confirmed_doubt}")
+        if not 0.0 < self.ok_confidence <= 1.0:
+            raise InvalidSettings(f"ok_confidence must be in (0, 1]: {self.ok_confidence}")
         if not 0.0 < self.unreadable_confidence < self.firm_confidence <= 1.0:
             raise InvalidSettings(
                 "need 0 < unreadable_confidence < firm_confidence <= 1, got "

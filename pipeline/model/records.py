@@ -79,6 +79,9 @@ class CellText:
     text: str
     confidence: float = 1.0
     origin: Origin = Origin()
+    # the recogniser's character margin at its least sure character (OCR backends that
+    # expose it: pipeline/read/ocr/base.py Recognized), None elsewhere
+    margin: float | None = None
 
 
 @dataclass(frozen=True)

@@ -134,7 +134,7 @@ def _observe(
         seen = Evidence.MAYBE_BLANK if empty_unsure else None
         return Observed(key, blank, row.origin, "", seen)
     c = slot.cell
-    conf = compose(c.confidence, placed, cfg)
+    conf = compose(c.confidence, placed, cfg, c.margin)
     number = parse_number(c.text, conf, signed=key.col in SIGNED_COLS, count=_counts(key))
     if slot.guessed:
         number = Number(number.value, number.confidence, number.blank, "column guessed by count")
@@ -154,7 +154,7 @@ def _untied(key: CellKey, slot: Slot, row: Row, placed: Placement, cfg: Settings
         return Observed(
             key, Number(None, 0.0, note="row not tied"), row.origin, None, Evidence.UNTIED
         )
-    conf = compose(c.confidence, placed, cfg)
+    conf = compose(c.confidence, placed, cfg, c.margin)
     number = parse_number(c.text, conf, signed=key.col in SIGNED_COLS, count=_counts(key))
     origin = c.origin if c.origin.bbox else row.origin
     return Observed(key, number, origin, c.text, Evidence.UNTIED)

@@ -26,9 +26,9 @@ from pipeline.model.records import (
     Status,
 )
 from pipeline.model.taxonomy import Identity, canonical_keys, identities
+from pipeline.recover.confidence import Support, inferred, stands, supported
 from pipeline.recover.evidence import pinned
 
-_INFERRED_CONFIDENCE = 0.95
 _TOL = 1e-6
 
 Value = float | int
@@ -215,6 +215,7 @@ def _reconcile(
     # 5. evidence: which uncertain cells the holding identities pin down from firm ones
     uncertain = {k for k in keys if kinds[k] != _Kind.FIRM and values[k] is not None}
     vouched = pinned(holding, uncertain, values)
+    checked = _checked(holding, kinds, obs, values)
 
     cells: list[Cell] = []
     for k in keys:
@@ -247,7 +248,8 @@ def _reconcile(
             )
             cells.append(_cell(k, read, Status.REVIEW, 0.0, origin, reason, None))
         elif kind == _Kind.FIRM:
-            cells.append(_cell(k, v, Status.OK, conf, origin, None, None))
+            support = Support.CONFIRMED if k in checked else Support.UNCHECKED
+            cells.append(_ok(k, v, supported(conf, support, cfg), origin, cfg))
         elif kind == _Kind.DOUBT and read is not None and not _same(v, read):
             # a doubtful read that the identities contradict: a person decides
             reason = Reason.IDENTITY_CONTRADICTS_READ
@@ -256,11 +258,43 @@ def _reconcile(
             cells.append(_unvouched(k, kind, read, v, conf, origin))
         elif read is not None and _same(v, read):
             # read (or a blank) that the identities confirm independently
-            confirmed = max(conf, _INFERRED_CONFIDENCE)
-            cells.append(_cell(k, v, Status.OK, confirmed, origin, None, None))
+            confirmed = supported(conf, Support.CONFIRMED, cfg)
+            cells.append(_ok(k, v, confirmed, origin, cfg))
         else:
-            cells.append(_cell(k, v, Status.INFERRED, _INFERRED_CONFIDENCE, origin, None, None))
+            cells.append(_cell(k, v, Status.INFERRED, inferred(cfg), origin, None, None))
     return cells, _checks(rules, cells)
+
+
+def _read_as_given(o: Observed | None, kind: _Kind, v: Value | None) -> bool:
+    """A cell whose value is its own read (firm or doubtful), not one the identities gave."""
+    if o is None or v is None or kind not in (_Kind.FIRM, _Kind.DOUBT):
+        return False
+    read = 0 if o.number.blank else o.number.value
+    return read is not None and _same(v, read)
+
+
+def _checked(
+    holding: list[Identity],
+    kinds: Mapping[CellKey, _Kind],
+    obs: Mapping[CellKey, Observed],
+    values: Mapping[CellKey, Value | None],
+) -> set[CellKey]:
+    """The cells in an identity that holds on reads alone: each of its values was read as
+    it stands, so the sum confirms every one of them independently (one filled by the
+    identity itself confirms nothing)."""
+    out: set[CellKey] = set()
+    for r in holding:
+        cells = set(r.cells)
+        if all(_read_as_given(obs.get(c), kinds.get(c, _Kind.OPEN), values.get(c)) for c in cells):
+            out |= cells
+    return out
+
+
+def _ok(k: CellKey, v: Value, conf: float, origin: Origin | None, cfg: Settings) -> Cell:
+    """A value nothing contradicts: ok at or above ``ok_confidence``, else a person looks."""
+    if stands(conf, cfg):
+        return _cell(k, v, Status.OK, conf, origin, None, None)
+    return _cell(k, v, Status.REVIEW, conf, origin, Reason.LOW_CONFIDENCE, None)
 
 
 def _checks(rules: list[Identity], cells: list[Cell]) -> list[Check]:

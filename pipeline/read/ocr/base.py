@@ -23,10 +23,17 @@ class OcrUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class Recognized:
-    """The text of one single-line crop and the recogniser's confidence (0..1)."""
+    """The text of one single-line crop and the recogniser's confidence (0..1).
+
+    ``margin``: the character alternatives, where the backend exposes its per-step
+    probabilities (CTC softmax): min over the decoded characters of p(top1) − p(best
+    other character), so a 3 read at 0.55 against an 8 at 0.40 shows as 0.15 even when
+    the line's mean score is high. None where the backend does not give it.
+    """
 
     text: str
     confidence: float
+    margin: float | None = None
 
 
 @dataclass(frozen=True)

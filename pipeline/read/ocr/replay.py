@@ -1,7 +1,9 @@
 """Recorded OCR outputs, looked up by crop content, so tests run the scan reader without a model.
 
 The recording is JSON: ``{"recognize": {key: [text, confidence]}, "detect": {key:
-[[text, confidence, [x0, y0, x1, y1]], ...]}}`` with keys from :func:`crop_key`.
+[[text, confidence, [x0, y0, x1, y1]], ...]}}`` with keys from :func:`crop_key`; a
+recognition may carry a third item, its digit margin (:class:`Recognized`), and
+recordings made before it existed replay with none.
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ class RecordingEngine:
     def recognize(self, crops: list[np.ndarray]) -> list[Recognized]:
         out = self.inner.recognize(crops)
         for c, r in zip(crops, out, strict=True):
-            self.rec[crop_key(c)] = [r.text, r.confidence]
+            self.rec[crop_key(c)] = [r.text, r.confidence] + (
+                [] if r.margin is None else [r.margin]
+            )
         return out
 
     def detect_and_recognize(self, image: np.ndarray) -> list[DetectedLine]:
@@ -70,7 +74,8 @@ class ReplayEngine:
         for c in crops:
             hit = self.rec.get(crop_key(c))
             if hit is not None:
-                out.append(Recognized(str(hit[0]), float(hit[1])))
+                margin = float(hit[2]) if len(hit) > 2 and hit[2] is not None else None
+                out.append(Recognized(str(hit[0]), float(hit[1]), margin))
             elif self.queue:
                 out.append(self.queue.pop(0))
             else:

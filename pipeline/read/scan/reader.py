@@ -272,7 +272,7 @@ def _recognise(
     results = engine.recognize([c for _, c in todo]) if todo else []
     timings["ocr"] += time.perf_counter() - t0
     return {
-        ln: Recognized(r.text.strip(), r.confidence)
+        ln: Recognized(r.text.strip(), r.confidence, r.margin)
         for (ln, _), r in zip(todo, results, strict=True)
     }
 
@@ -306,18 +306,25 @@ def _band_row(
         if got:
             text = _join([r.text for _, r in got])
             conf = min(r.confidence for _, r in got)
+            margin = _least([r.margin for _, r in got])
             if s.struck:
                 conf = min(conf, STRUCK_CONFIDENCE)
         else:
             inked = s.specks or any(inside(ln) for ln in s.lines)
-            text, conf = "", SPECK_CONFIDENCE if inked else BLANK_CONFIDENCE
+            text, conf, margin = "", SPECK_CONFIDENCE if inked else BLANK_CONFIDENCE, None
         c = s.cell
         x0, y0, x1, y1 = c.bbox
         own = (x0, max(y0, top), x1, min(y1, bottom)) if cut and c.r1 == c.r0 else c.bbox
-        cells.append(CellText(text, round(conf, 4), _origin(page, own)))
+        cells.append(CellText(text, round(conf, 4), _origin(page, own), margin))
     if not any(c.text for c in cells):
         return None
     return Row(tuple(cells), _origin(page, box))
+
+
+def _least(margins: list[float | None]) -> float | None:
+    """A cell's character margin: its least sure line's, None where no line has one."""
+    known = [m for m in margins if m is not None]
+    return min(known) if known else None
 
 
 def _rows(page: _Page, read: dict[_Line, Recognized]) -> list[tuple[float, Row]]:
@@ -344,7 +351,7 @@ def _rows(page: _Page, read: dict[_Line, Recognized]) -> list[tuple[float, Row]]
     for ln in page.prose:
         r = read.get(ln, unread)
         if r.text:
-            cell = CellText(r.text, round(r.confidence, 4), _origin(page, ln.box))
+            cell = CellText(r.text, round(r.confidence, 4), _origin(page, ln.box), r.margin)
             out.append((ln.box[1], Row((cell,), _origin(page, ln.box))))
     out.sort(key=lambda it: it[0])
     return out
