@@ -60,3 +60,11 @@ def test_a_count_with_a_fraction_is_no_reading() -> None:
     assert n.value is None and n.confidence == 0.0
     assert parse_number("1.98", 0.95).value == 1.98  # an amount keeps its decimals
     assert parse_number("12.0", 0.95, count=True).value == 12
+
+
+def test_a_run_of_digits_longer_than_any_value_is_no_reading() -> None:
+    """A grid cell read across several numbers (a photo's tilted cell: 27 digits): the
+    store could not hold it, and no filing prints it."""
+    n = parse_number("331201010101015313312010100", 0.99, count=True)
+    assert n.value is None and n.confidence == 0.0
+    assert parse_number("123456789012345", 0.99).value == 123456789012345

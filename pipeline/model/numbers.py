@@ -23,6 +23,9 @@ _UNIT = re.compile(r"(万元|元|件|条|个|项|次)$")
 _SIGN_WORD = re.compile(r"^(增加|增|减少|减|\+|-|−|－)")
 _NUMBER = re.compile(r"^\d+(\.\d+)?$")
 _THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
+# more integer digits than a double holds exactly (and than the store's amounts hold): not
+# a value any filing prints, but a grid's cell read across several numbers or rules
+_MAX_DIGITS = 15
 
 
 def _normalise(text: str) -> str:
@@ -73,6 +76,8 @@ def parse_number(
             conf = min(conf, reader_confidence * _CONF_LOOKALIKE)
         else:
             return Number(None, 0.0, note=f"not a number: {text!r}")
+    if len(s.split(".")[0]) > _MAX_DIGITS:
+        return Number(None, 0.0, note=f"too many digits for a value: {text!r}")
     if "." in s:
         value: float | int = sign * float(s)
         if float(value).is_integer() and s.endswith(".0"):
