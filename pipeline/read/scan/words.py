@@ -30,6 +30,7 @@ NARROW = 0.7  # a glyph this many line heights wide or less is narrow (a digit, 
 NARROW_JOIN = 0.9  # and joins a narrow neighbour this close (a Latin word, a number)
 SHORT = 5.0  # a number (or a header word) is at most this many line heights wide
 APART = 1.0  # and set this far apart from the word before it
+SPECK = 0.4  # a word this many line heights tall or wide or less is a speck (or a 、)
 AROUND = 3.0  # lines within this many line heights of a table row are its labels
 
 
@@ -150,7 +151,7 @@ def layout(
     if not mask.any():
         return Layout(line_h or dpi * 0.12, (), (), ())
     h = line_h or _line_height(mask, dpi)
-    boxes = [b for b in _stack(_blobs(mask, h), h) if max(b[2] - b[0], b[3] - b[1]) >= 0.3 * h]
+    boxes = [b for b in _stack(_blobs(mask, h), h) if max(b[2] - b[0], b[3] - b[1]) >= SPECK * h]
     by_word = {}
     words = []
     for b in boxes:
@@ -164,11 +165,23 @@ def layout(
         for i, ln in enumerate(lines)
         if any(abs(ln[0].cy - lines[r][0].cy) <= AROUND * h for r in rows)
     }
-    one = [by_word[id(w)] for i in sorted(near) for w in lines[i]]
+    one = [seg for i in sorted(near) for seg in _segments([by_word[id(w)] for w in lines[i]], h)]
     rest = [_box([by_word[id(w)] for w in ln]) for i, ln in enumerate(lines) if i not in near]
     whole = _titles(rest, grids, text.shape, h, first)
     row_boxes = [_box([by_word[id(w)] for w in lines[i]]) for i in rows]
     return Layout(h, tuple(one), tuple(whole), tuple(row_boxes))
+
+
+def _segments(line: list[Box], h: float) -> list[Box]:
+    """A line's runs of words less than ``APART`` apart: one crop each (a label's words cut
+    at a wide-set mark, a title's spaced digits), the numbers of a row one by one."""
+    runs: list[list[Box]] = []
+    for b in line:
+        if runs and b[0] - runs[-1][-1][2] < APART * h:
+            runs[-1].append(b)
+        else:
+            runs.append([b])
+    return [_box(r) for r in runs]
 
 
 def _box(boxes: list[Box]) -> Box:
