@@ -39,8 +39,8 @@ class Layout:
     """The ink outside grids as words, and what is to be recognised of them."""
 
     line_h: float
-    words: tuple[Box, ...]  # recognised one by one
-    lines: tuple[Box, ...]  # recognised whole (title candidates)
+    words: tuple[Box, ...]  # recognised one by one (runs of words less than APART apart)
+    lines: tuple[Box, ...]  # recognised whole (title candidates of several runs)
     rows: tuple[Box, ...]  # the boxes of the lines that can be borderless rows
 
 
@@ -167,7 +167,15 @@ def layout(
     }
     one = [seg for i in sorted(near) for seg in _segments([by_word[id(w)] for w in lines[i]], h)]
     rest = [_box([by_word[id(w)] for w in ln]) for i, ln in enumerate(lines) if i not in near]
-    whole = _titles(rest, grids, text.shape, h, first)
+    segs = {
+        _box([by_word[id(w)] for w in ln]): len(_segments([by_word[id(w)] for w in ln], h))
+        for i, ln in enumerate(lines)
+        if i not in near
+    }
+    titles = _titles(rest, grids, text.shape, h, first)
+    # a title of one run of words is one crop either way: as a word it is read whole
+    one += [b for b in titles if segs[b] == 1]
+    whole = [b for b in titles if segs[b] > 1]
     row_boxes = [_box([by_word[id(w)] for w in lines[i]]) for i in rows]
     return Layout(h, tuple(one), tuple(whole), tuple(row_boxes))
 
