@@ -252,6 +252,7 @@ def _word(box: tuple[int, int, int, int], r: Recognized, line_h: float) -> Word:
     return Word(float(x0), cy - h / 2, float(x1), cy + h / 2, text, r.confidence)
 
 
+_NOWHERE = 1e9  # the x of the values of lines with no number around
 _ITEM = re.compile(r"^\d{1,2}[.．、]?$")  # a label's number, its mark maybe unread
 # a label's own start: its number ("（三）" "2." "2" before its text) — a label cut by
 # an unread mark ("…情形，" "不计…") has none, and rejoins the text before it
@@ -312,7 +313,10 @@ def _free(page: _Page, read: dict[_Line, Recognized]) -> list[tuple[float, Row]]
     doubt = list(whole)  # a whole line's word may hide a value in it
     likes = [value_like(line, h) for line in lines]
     firsts = [  # each line's first number standing as a value
-        min((w.x0 for w, v in zip(ln, vs, strict=True) if v and NUM.match(w.text)), default=1e9)
+        min(
+            (w.x0 for w, v in zip(ln, vs, strict=True) if v and NUM.match(w.text)),
+            default=2 * _NOWHERE,
+        )
         for ln, vs in zip(lines, likes, strict=True)
     ]
     for ln, vs in zip(lines, likes, strict=True):
@@ -328,9 +332,9 @@ def _free(page: _Page, read: dict[_Line, Recognized]) -> list[tuple[float, Row]]
         for w, v in zip(ln, vs, strict=True):
             short = w.x1 - w.x0 <= SHORT * h
             number = NUM.match(w.text)
-            if (
-                (w.conf < ALIGNED_CONFIDENCE and w.x1 > x_v)  # a label may read poorly
-                or (v and not number)
+            if (  # a label (left of the values, or with no number around) may read poorly
+                (w.conf < ALIGNED_CONFIDENCE and w.x1 > x_v)
+                or (v and not number and (w.x0 >= x_v or x_v > _NOWHERE))
                 or (short and w.x0 >= x_v and not number)
             ):
                 doubt.append(w)

@@ -30,7 +30,10 @@ NARROW = 0.7  # a glyph this many line heights wide or less is narrow (a digit, 
 NARROW_JOIN = 0.9  # and joins a narrow neighbour this close (a Latin word, a number)
 SHORT = 5.0  # a number (or a header word) is at most this many line heights wide
 APART = 1.0  # and set this far apart from the word before it
-SPECK = 0.4  # a word this many line heights tall or wide or less is a speck (or a 、)
+# a word less than this many inches tall and wide is a speck (or a lone 、): 3 pt, where a
+# table's smallest digit is 5 pt (by the page's line height, a page of large print would
+# take a small-print table's digits for specks)
+SPECK = 0.045
 AROUND = 3.0  # lines within this many line heights of a table row are its labels
 
 
@@ -151,7 +154,7 @@ def layout(
     if not mask.any():
         return Layout(line_h or dpi * 0.12, (), (), ())
     h = line_h or _line_height(mask, dpi)
-    boxes = [b for b in _stack(_blobs(mask, h), h) if max(b[2] - b[0], b[3] - b[1]) >= SPECK * h]
+    boxes = [b for b in _stack(_blobs(mask, h), h) if max(b[2] - b[0], b[3] - b[1]) >= SPECK * dpi]
     by_word = {}
     words = []
     for b in boxes:
