@@ -308,9 +308,9 @@ def _loose(
     a matched row that shows no value cell at all (its values went somewhere)."""
     if reader != ReaderKind.OCR:
         return {}
-    # a row built from its words' alignment has no rule to lose: where the words are, as
-    # in a text layer (a row of it showing no value is a row of blanks, not a lost one)
-    by_row = {i: why for i, why in untied(rows, cfg).items() if not rows[i].row.aligned}
+    # a row built from its words' alignment has no rule to lose (ties.untied judges only
+    # its text), and one of them showing no value is a row of blanks, not a lost one
+    by_row = untied(rows, cfg)
     index = {id(tr): i for i, tr in enumerate(rows)}
     out = {
         k: by_row[index[id(a.row)]]
