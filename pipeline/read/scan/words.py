@@ -34,6 +34,7 @@ APART = 1.0  # and set this far apart from the word before it
 # table's smallest digit is 5 pt (by the page's line height, a page of large print would
 # take a small-print table's digits for specks)
 SPECK = 0.045
+LONG = 0.6  # a line this share of the page's widest or wider is narrative (as in titles)
 AROUND = 3.0  # lines within this many line heights of a table row are its labels
 
 
@@ -163,10 +164,12 @@ def layout(
         words.append(w)
     lines = lines_of(words)
     rows = [i for i, ln in enumerate(lines) if _is_row(ln, h)]
-    near = {
+    widths = [ln[-1].x1 - ln[0].x0 for ln in lines]
+    near = {  # (a long line, narrative or a table's note, is no row's label: read as prose)
         i
         for i, ln in enumerate(lines)
         if any(abs(ln[0].cy - lines[r][0].cy) <= AROUND * h for r in rows)
+        and (i in rows or widths[i] < LONG * max(widths))
     }
     one = [seg for i in sorted(near) for seg in _segments([by_word[id(w)] for w in lines[i]], h)]
     rest = [_box([by_word[id(w)] for w in ln]) for i, ln in enumerate(lines) if i not in near]
