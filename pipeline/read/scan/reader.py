@@ -1,13 +1,17 @@
 """Reader for image-only pages (scanned PDFs, PNG/JPEG/TIFF): the same rows as the PDF reader.
 
 Per page: render at the scan's dpi (capped), prepare (seal, light, skew), find ruled
-grids, then one batched recognition call over tight ink crops: one crop per text line
-of each non-empty cell, plus the few prose lines that can be titles (the report title,
-short lines, the lines just above a table). Long narrative lines are not recognised:
-no shared stage needs them, and they would cost most of the OCR time.
+grids, cut the ink outside them into words (:mod:`pipeline.read.scan.words`), then one
+batched recognition call over tight ink crops: one crop per text line of each non-empty
+cell; the words of the lines that may be borderless rows (a line ending in a short word
+set apart) and of the lines around them; and the few other lines that can be titles
+(the report title, short lines, the lines just above a table). Long narrative lines are
+not recognised: no shared stage needs them, and they would cost most of the OCR time.
 Rows come out as the PDF reader's do: one Row per table row band with its cells left to right
 (blank cells as ``CellText("")`` with the cell's box, a merged cell's text in its first
-band), prose lines as one-cell rows, bboxes mapped back to PDF points.
+band); the text outside grids as the text-layer reader's, by the one borderless logic
+(:mod:`pipeline.read.borderless`) fed with the recognised words; bboxes mapped back to
+PDF points.
 """
 
 from __future__ import annotations
