@@ -1,5 +1,6 @@
 """The hard-copy generator: deterministic, image-only, really rotated, screenshots without the
-table's text; its scoring agrees with the devset's score.py; the hard copies' silent errors.
+table's text (read by OCR where they lie); its scoring agrees with the devset's score.py; the
+hard copies' silent errors.
 
 ``pipeline.hardcopy`` is imported inside the tests, and this file sorts after the Hypothesis
 tests: Hypothesis draws with the literal constants of every loaded project module, so
@@ -130,6 +131,22 @@ def test_screenshot_keeps_the_prose_not_the_table(made: dict[str, HardCopy]) -> 
             assert label in "".join(p.get_text() for p in src)
             assert label not in text
         assert all(p.get_images() for p in doc)
+
+
+@pytest.mark.slow
+def test_screenshot_tables_are_read_by_ocr_in_place(made: dict[str, HardCopy]) -> None:
+    """The tables pasted as images are read by OCR (tests/test_screenshot.py), the prose
+    from the text layer: every cell, none wrong out of review."""
+    from pipeline.hardcopy.score import score, truth_for
+    from pipeline.read.route import read
+
+    hc = made["screenshot"]
+    reading = read(hc.path)
+    assert reading.kind == "ocr" and sum("read by OCR" in n for n in reading.notes) == hc.pages
+    assert "render" in dict(reading.timings) and "orient" not in dict(reading.timings)
+    s = score(process(hc.path), truth_for(SPLIT) or {})
+    assert s.silent == 0 and s.missing == 0, [(w.row, w.col, w.truth, w.value) for w in s.errors]
+    assert s.correct >= 0.99 * s.cells and s.review_cells <= 0.02 * s.cells
 
 
 def test_marked_has_seal_and_highlighter(made: dict[str, HardCopy]) -> None:

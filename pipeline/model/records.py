@@ -61,6 +61,15 @@ class Origin:
     page: int | None = None
     bbox: BBox | None = None
     line: int | None = None
+    # the box in the reader's upright frame (a scanned page turned upright, deskewed): where
+    # rows run left to right and top to bottom, as the geometry checks assume. None: the
+    # page's own frame is upright (a text layer), ``bbox`` serves.
+    frame: BBox | None = None
+
+    @property
+    def upright(self) -> BBox | None:
+        """The box for geometry (columns, row ties): the upright frame's, else the page's."""
+        return self.frame if self.frame is not None else self.bbox
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,23 @@
 """Which reader reads a file: the text extraction, the PDF text layer, or OCR of its images.
 
 A PDF whose text layer is missing or garbage (``NeedsOCR``) goes to OCR; image files go
-there directly. The OCR reader is imported only when a file needs it.
+there directly; a table pasted as an image on a text page is read by OCR within the PDF
+reading (:func:`_read_clip`). The OCR reader is imported only when a file needs it.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import MutableMapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pipeline.model.records import ReaderKind, Reading
+from pipeline.model.records import BBox, ReaderKind, Reading, Row
 from pipeline.read.markdown import read_markdown
 from pipeline.read.text import read_text
+
+if TYPE_CHECKING:
+    import pymupdf
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 SUFFIXES = {
@@ -37,7 +44,7 @@ def read(path: Path) -> Reading:
         from pipeline.read.pdf.reader import NeedsOCR, read_pdf  # PyMuPDF: only for PDFs
 
         try:
-            return read_pdf(path)
+            return read_pdf(path, _read_clip)
         except NeedsOCR as e:
             if e.partial is not None and e.pages:
                 return _mixed(path, e.partial, e.pages, str(e))
@@ -87,4 +94,21 @@ def _mixed(path: Path, text: Reading, pages: frozenset[int], why: str) -> Readin
     """
     scan = _read_scan(path, why, pages)
     rows = sorted((*text.rows, *scan.rows), key=lambda r: r.origin.page or 0)  # stable
-    return Reading(ReaderKind.OCR, tuple(rows), text.pages, text.notes, scan.timings)
+    timings: defaultdict[str, float] = defaultdict(float)
+    for name, seconds in (*text.timings, *scan.timings):  # the text pages' images, if any
+        timings[name] += seconds
+    return Reading(ReaderKind.OCR, tuple(rows), text.pages, text.notes, tuple(timings.items()))
+
+
+def _read_clip(page: pymupdf.Page, box: BBox, timings: MutableMapping[str, float]) -> Sequence[Row]:
+    """A table pasted as an image on a text page, by OCR (loaded at the first one)."""
+    try:
+        from pipeline.read.scan.reader import read_clip
+    except ImportError as e:
+        from pipeline.read.pdf.reader import NeedsOCR
+
+        raise NeedsOCR(
+            f"page {page.number + 1} has a table as an image; "
+            f"the OCR reader could not be loaded: {e}"
+        ) from e
+    return read_clip(page, box, timings)

@@ -98,7 +98,7 @@ def place(
         last = count[0][-1].cell
         if last is None or is_blank(last.text):
             count = [[replace(s, guessed=s.cell is not None) for s in count[0]]]
-    if columns is None or not all(v.origin.bbox for v in filled):
+    if columns is None or not all(v.origin.upright for v in filled):
         return count
     known = columns() if callable(columns) else columns
     if not isinstance(known, Columns) or len(known.spans) != n:
@@ -110,7 +110,7 @@ def place(
     if firm and _numbers_at(count[0]) == _numbers_at(by_x):
         return count  # the geometry agrees (and the count keeps each blank cell's own box)
     if [c for c in _numbers_at(by_x) if c is not None] != filled:
-        return count  # the boxes run another way than the reading (a turned page's)
+        return count  # the boxes run another way than the reading (a turned text layer's)
     return [by_x]
 
 
@@ -165,8 +165,8 @@ def _without_strays(slots: Sequence[CellText], n: int) -> list[list[Slot]]:
 
 
 def center(c: CellText) -> float:
-    assert c.origin.bbox is not None
-    return (c.origin.bbox[0] + c.origin.bbox[2]) / 2
+    assert c.origin.upright is not None
+    return (c.origin.upright[0] + c.origin.upright[2]) / 2
 
 
 def _place_by_x(values: Sequence[CellText], columns: Columns) -> list[Slot] | None:
@@ -177,9 +177,9 @@ def _place_by_x(values: Sequence[CellText], columns: Columns) -> list[Slot] | No
     """
     out: list[Slot] = [Slot(None)] * len(columns.spans)
     for v in sorted(values, key=lambda c: is_blank(c.text)):  # numbers first, then blanks
-        if v.origin.bbox is None:
+        if v.origin.upright is None:
             continue
-        k = columns.column_of(v.origin.bbox[0], v.origin.bbox[2])
+        k = columns.column_of(v.origin.upright[0], v.origin.upright[2])
         if is_blank(v.text):
             if k is not None and out[k].cell is None:
                 out[k] = Slot(v)  # keeps the blank cell's own box
@@ -232,8 +232,8 @@ def _width(x: Span) -> float:
 
 
 def _top(c: CellText) -> tuple[float, float]:
-    assert c.origin.bbox is not None
-    return c.origin.bbox[1], c.origin.bbox[0]
+    assert c.origin.upright is not None
+    return c.origin.upright[1], c.origin.upright[0]
 
 
 def _extent(ws: Sequence[CellText]) -> Span:
@@ -289,7 +289,7 @@ def table_columns(
     cut = len(rows) if first is None else first
     numbers: list[Span] = []
     for r in rows[cut:]:
-        cells = [c for c in r.cells if c.origin.bbox]
+        cells = [c for c in r.cells if c.origin.upright]
         last = max((i for i, c in enumerate(cells) if not looks_numeric(c.text)), default=-1)
         own = max((_span(c)[1] for c in cells[: last + 1]), default=-1e9)
         # a number over its row's label is in no column (a stray): no run of its own
@@ -304,7 +304,7 @@ def table_columns(
         c
         for r in rows[:cut]
         for c in r.cells
-        if c.origin.bbox and c.text.strip() and sum(_span(c)) / 2 > label_right
+        if c.origin.upright and c.text.strip() and sum(_span(c)) / 2 > label_right
     ]
     aligned = _aligned(numbers)
     stacks = _stacks(words)
@@ -323,22 +323,22 @@ def table_columns(
 
 
 def _span(c: CellText) -> Span:
-    assert c.origin.bbox is not None
-    return c.origin.bbox[0], c.origin.bbox[2]
+    assert c.origin.upright is not None
+    return c.origin.upright[0], c.origin.upright[2]
 
 
 def over_label(tr: TableRow) -> bool:
     """A number standing over its row's label, or left of it: in no value column (a stray).
-    Boxes as the page runs upright (a turned scan's are not yet: see match).
+    Boxes as the page runs upright (``Origin.upright``: a turned scan's frame).
     A table that prints 0 as blank shows nothing else in such a row, so counting would
     place it in the row's columns as a clean read."""
-    labels = [c.origin.bbox for c in tr.row.cells if c not in tr.values and c.origin.bbox]
+    labels = [c.origin.upright for c in tr.row.cells if c not in tr.values and c.origin.upright]
     if not labels:
         return False
     right = max(b[2] for b in labels)
-    nums = [v for v in tr.values if v.origin.bbox is not None and not is_blank(v.text)]
+    nums = [v for v in tr.values if v.origin.upright is not None and not is_blank(v.text)]
     before = sum(center(v) < right for v in nums)
-    # all of several before it: the boxes run the other way (a turned page's), no stray
+    # all of several before it: the boxes run another way (a turned text-layer page's)
     return before > 0 and (before < len(nums) or before == 1)
 
 
@@ -349,7 +349,7 @@ def column_centers(rows: Sequence[TableRow], n: int) -> list[float] | None:
         [center(v) for v in r.values if not is_blank(v.text)]
         for r in rows
         if r.filled == n
-        and all(v.origin.bbox for v in r.values if not is_blank(v.text))
+        and all(v.origin.upright for v in r.values if not is_blank(v.text))
         and not over_label(r)
     ]
     full = [xs for xs in full if len(xs) == n]
@@ -368,12 +368,12 @@ def _word_centers(cell: CellText, heads: Sequence[str]) -> dict[str, float]:
     CJK characters are equally wide, so each title's share of the text is its share of the box.
     """
     t = norm(cell.text)
-    if not cell.origin.bbox or not t:
+    if not cell.origin.upright or not t:
         return {}
     at = sorted((t.find(h), h) for h in heads if h in t)
     if not at or len(t) > 8 * len(at):
         return {}
-    x0, _, x1, _ = cell.origin.bbox
+    x0, _, x1, _ = cell.origin.upright
     if (x1 - x0) / len(t) < _MIN_CHAR_WIDTH:
         return {}  # the box is not the text's extent (text overflowing a narrow cell)
     out: dict[str, float] = {}

@@ -97,8 +97,8 @@ def _active_columns(rows: Sequence[Row], row: Row, n: int) -> Columns | None:
     while start > 0 and not _has_number(rows[start - 1]):
         start -= 1
     block = rows[start : end + 1]
-    heads = [c for r in block for c in r.cells if norm(c.text) == "信息内容" and c.origin.bbox]
-    label_right = max((c.origin.bbox[2] for c in heads if c.origin.bbox), default=-1e9)
+    heads = [c for r in block for c in r.cells if norm(c.text) == "信息内容" and c.origin.upright]
+    label_right = max((c.origin.upright[2] for c in heads if c.origin.upright), default=-1e9)
     return table_columns(block, n, label_right)
 
 

@@ -65,7 +65,7 @@ def _slope(rows: Sequence[TableRow]) -> float:
     centres rise or fall only with the page's tilt; the median over the rows."""
     slopes = []
     for tr in rows:  # (of one page: each page of a scan has its own tilt)
-        boxes = [v.origin.bbox for v in tr.values if v.origin.bbox]
+        boxes = [v.origin.upright for v in tr.values if v.origin.upright]
         if len(boxes) < 2:
             continue
         a, b = boxes[0], boxes[-1]
@@ -81,13 +81,13 @@ def _overlap(a: Span, b: Span) -> float:
 
 def _band(tr: TableRow, slope: float) -> Span | None:
     """The row's band: the read row's box, else its label cell's, else its cells' extent."""
-    own = _ys(tr.row.origin.bbox, slope)
+    own = _ys(tr.row.origin.upright, slope)
     if own is not None:
         return own
     label = _label_cell(tr)
     if label is not None:
-        return _ys(label.origin.bbox, slope)
-    spans = [y for c in tr.row.cells if (y := _ys(c.origin.bbox, slope)) is not None]
+        return _ys(label.origin.upright, slope)
+    spans = [y for c in tr.row.cells if (y := _ys(c.origin.upright, slope)) is not None]
     if not spans:
         return None
     return min(a for a, _ in spans), max(b for _, b in spans)
@@ -102,7 +102,7 @@ def _page(tr: TableRow) -> int | None:
 def _label_cell(tr: TableRow) -> CellText | None:
     """The innermost label cell with text: the row's own label (outer ones are groups)."""
     n = len(tr.row.cells) - len(tr.values)
-    texts = [c for c in tr.row.cells[:n] if c.text.strip() and c.origin.bbox]
+    texts = [c for c in tr.row.cells[:n] if c.text.strip() and c.origin.upright]
     return texts[-1] if texts else None
 
 
@@ -160,9 +160,9 @@ def untied(rows: Sequence[TableRow], settings: Settings | None = None) -> dict[i
             for j in (i - 1, i + 1):
                 if 0 <= j < len(rows) and rows[j].values and not rows[j].row.aligned:
                     mark(j, "beside a band cut short")
-        reach = [v for v in filled if v.origin.bbox] + ([label] if label is not None else [])
+        reach = [v for v in filled if v.origin.upright] + ([label] if label is not None else [])
         for c in reach:
-            ys = _ys(c.origin.bbox, slopes[pages[i]])
+            ys = _ys(c.origin.upright, slopes[pages[i]])
             assert ys is not None
             if _overlap(ys, band) < 0.5 * min(ys[1] - ys[0], band[1] - band[0]):
                 mark(i, "a value outside its row's band")

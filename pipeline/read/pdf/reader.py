@@ -8,19 +8,25 @@ centred on. A line elsewhere is one cell, or one cell per run of text where it h
 gaps (a table header); page numbers are dropped. A text layer that is absent or garbage
 raises :class:`NeedsOCR` instead of being read as nonsense.
 
+A table pasted as an image on a text page (``images``) is read by OCR through the
+``clips`` reader the caller passes (the OCR reader is loaded only when a file has one), its
+rows merged with the page's by their place on it; the reading then counts as OCR.
+
 This module opens the PDF and runs the page loop; the work is done in its siblings:
 ``words`` (words from characters), ``ruled`` (ruled tables), ``borderless`` (text
-outside them) and ``textlayer`` (checks).
+outside them), ``images`` (tables as pictures) and ``textlayer`` (checks).
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from pathlib import Path
 
 import pymupdf
 
 from pipeline.model.records import ReaderKind, Reading, Row
 from pipeline.read.borderless import free_text
+from pipeline.read.pdf.images import ClipReader, outside, table_images
 from pipeline.read.pdf.ruled import Table, fill, stitch, table_rows, tables
 from pipeline.read.pdf.textlayer import missing_tables, unusable_pages
 from pipeline.read.pdf.words import page_words
@@ -114,8 +120,11 @@ def _open(path: Path) -> pymupdf.Document:
     return doc
 
 
-def read_pdf(path: Path) -> Reading:
-    """Rows of a born-digital PDF in reading order; see the module docstring."""
+def read_pdf(path: Path, clips: ClipReader | None = None) -> Reading:
+    """Rows of a born-digital PDF in reading order; see the module docstring.
+
+    ``clips``: reads a table pasted as an image; without it such tables are left unread
+    (a note says so)."""
     doc = _open(path)
     notes = ["the file was damaged and repaired when opened"] if doc.is_repaired else []
     try:
@@ -140,23 +149,60 @@ def read_pdf(path: Path) -> Reading:
             why = why if doc.page_count != len(words) else f"{type(e).__name__}: {e}"
             raise BadPDF(f"{path}: damaged: its pages cannot be read ({why})") from e
         notes += more
+        timings: dict[str, float] = defaultdict(float)
+        shots = _shots(doc, words, skip, clips, timings, notes)
     finally:
         doc.close()
-    reading = Reading(
-        ReaderKind.PDF, _rows(words, drawings, skip, heights), len(heights), tuple(notes)
-    )
+    kind = ReaderKind.OCR if any(shots) else ReaderKind.PDF  # a blank there is unknown
+    rows = _rows(words, drawings, skip, heights, shots)
+    reading = Reading(kind, rows, len(heights), tuple(notes), tuple(timings.items()))
     if ocr is not None:
         raise NeedsOCR(ocr, frozenset(i + 1 for i in skip), reading)
     return reading
 
 
+def _shots(
+    doc: pymupdf.Document,
+    words: list[list[Word]],
+    skip: set[int],
+    ocr: ClipReader | None,
+    timings: dict[str, float],
+    notes: list[str],
+) -> list[list[Row]]:
+    """Per page, the rows read by OCR from its tables pasted as images (their words, if
+    any, taken out of ``words``: read once, by the OCR)."""
+    out: list[list[Row]] = [[] for _ in words]
+    for i, ws in enumerate(words):
+        if i in skip or not ws:
+            continue
+        page = doc.load_page(i)
+        boxes = table_images(page, ws)
+        if not boxes:
+            continue
+        if ocr is None:
+            notes.append(f"page {i + 1}: {len(boxes)} image(s) that may be tables left unread")
+            continue
+        words[i] = outside(ws, boxes)
+        for box in boxes:
+            out[i].extend(ocr(page, box, timings))
+        notes.append(f"page {i + 1}: {len(boxes)} image(s) that may be tables read by OCR")
+    return out
+
+
 def _rows(
-    words: list[list[Word]], drawings: list[list[dict]], skip: set[int], heights: list[float]
+    words: list[list[Word]],
+    drawings: list[list[dict]],
+    skip: set[int],
+    heights: list[float],
+    shots: list[list[Row]],
 ) -> tuple[Row, ...]:
     pages: list[list[tuple[float, Row | Table]]] = []
     for i, (ws, dr) in enumerate(zip(words, drawings, strict=True)):
         items: list[tuple[float, Row | Table]] = []
         if i not in skip:
+            # by their tops: the text's rows come by their centres, but no text row lies
+            # within an image read by OCR (its words are the OCR's)
+            items.extend((r.origin.bbox[1] if r.origin.bbox else 0.0, r) for r in shots[i])
             rest = ws
             for t in tables(i + 1, dr):
                 t, rest = fill(t, rest)

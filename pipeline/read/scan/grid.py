@@ -118,18 +118,30 @@ def _grid(hs: list[Seg], vs: list[Seg], tol: float) -> Grid:
     return Grid(lat.xs, lat.ys, lat.cells, rules)
 
 
-def grid_rule_mask(grids: Sequence[Grid], shape: tuple[int, ...], dpi: float) -> np.ndarray:
+def grid_rule_mask(
+    grids: Sequence[Grid],
+    shape: tuple[int, ...],
+    dpi: float,
+    masks: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
     """Pixels of the accepted rules only (not every long stroke the morphology kept).
 
-    Whitening these keeps rules out of crops without eating glyphs that touch them.
+    Whitening these keeps rules out of crops without eating glyphs that touch them. With
+    the rule ``masks``, a rule's own pixels near its line are taken too: a bold border,
+    or a rule left a little tilted by the deskew, is wider than the line drawn for it, and
+    its rest would be read as a "1" at a cell's edge.
     """
     mask = np.zeros(shape[:2], dtype=np.uint8)
+    near = {"h": np.zeros(shape[:2], dtype=np.uint8), "v": np.zeros(shape[:2], dtype=np.uint8)}
     t = max(3, round(dpi / 50))
     for g in grids:
         for kind, (pos, a, b) in g.rules:
             p = round(pos)
-            if kind == "h":
-                cv2.line(mask, (round(a), p), (round(b), p), 255, t)
-            else:
-                cv2.line(mask, (p, round(a)), (p, round(b)), 255, t)
+            ends = ((round(a), p), (round(b), p)) if kind == "h" else ((p, round(a)), (p, round(b)))
+            cv2.line(mask, *ends, 255, t)
+            cv2.line(near[kind], *ends, 255, 3 * t)
+    if masks is not None:  # a rule's own pixels: a horizontal rule's in the horizontal mask
+        for kind, own in zip("hv", masks, strict=True):
+            grown = cv2.dilate(own, np.ones((3, 3), np.uint8))  # its anti-aliased edge
+            mask[(near[kind] > 0) & (grown > 0)] = 255
     return mask

@@ -25,18 +25,30 @@ class Transform:
     inverse: np.ndarray  # 2x3 affine: prepared px → original px
     scale: float  # points per original pixel (72 / dpi)
     angle: float  # the skew that was removed, degrees (counter-clockwise positive)
+    offset: tuple[float, float] = (0.0, 0.0)  # the image's top-left on the page, points (a clip)
+
+    def to_frame(self, box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+        """A prepared-image box in points of the upright, deskewed frame (rows level);
+        a clip's frame sits where the clip is on the page."""
+        s, (dx, dy) = self.scale, self.offset
+        return (
+            round(box[0] * s + dx, 2),
+            round(box[1] * s + dy, 2),
+            round(box[2] * s + dx, 2),
+            round(box[3] * s + dy, 2),
+        )
 
     def to_pdf(self, box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
         """A prepared-image box → the enclosing box in PDF points (top-left origin)."""
         x0, y0, x1, y1 = box
         pts = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]], dtype=float)
         orig = pts @ self.inverse.T
-        s = self.scale
+        s, (dx, dy) = self.scale, self.offset
         return (
-            round(float(orig[:, 0].min() * s), 2),
-            round(float(orig[:, 1].min() * s), 2),
-            round(float(orig[:, 0].max() * s), 2),
-            round(float(orig[:, 1].max() * s), 2),
+            round(float(orig[:, 0].min() * s + dx), 2),
+            round(float(orig[:, 1].min() * s + dy), 2),
+            round(float(orig[:, 0].max() * s + dx), 2),
+            round(float(orig[:, 1].max() * s + dy), 2),
         )
 
 
@@ -160,9 +172,12 @@ def turn(img: np.ndarray, turns: int) -> tuple[np.ndarray, np.ndarray]:
     return out, np.array([*back, [0, 0, 1]], dtype=float)
 
 
-def prepare(bgr: np.ndarray, dpi: float, turns: int = 0) -> Prepared:
+def prepare(
+    bgr: np.ndarray, dpi: float, turns: int = 0, offset: tuple[float, float] = (0.0, 0.0)
+) -> Prepared:
     """Upright (``turns`` clockwise quarters), seal off, light flat, skew out; see the
-    module docstring. Every box of the result still maps to the original page."""
+    module docstring. Every box of the result still maps to the original page (``offset``:
+    where the image's top-left lies on it, in points, when the image is a clip of it)."""
     bgr, back = turn(bgr, turns)
     clean, _ = suppress_seal(bgr)
     gray = normalise_light(cv2.cvtColor(clean, cv2.COLOR_BGR2GRAY))
@@ -174,4 +189,4 @@ def prepare(bgr: np.ndarray, dpi: float, turns: int = 0) -> Prepared:
     else:
         angle, m = 0.0, np.array([[1.0, 0, 0], [0, 1.0, 0]])
     inverse = (back @ np.vstack([cv2.invertAffineTransform(m), [0, 0, 1]]))[:2]
-    return Prepared(gray, ink, Transform(inverse, 72.0 / dpi, angle), dpi)
+    return Prepared(gray, ink, Transform(inverse, 72.0 / dpi, angle, offset), dpi)

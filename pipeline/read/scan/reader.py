@@ -7,6 +7,7 @@ cell; the words of the lines that may be borderless rows (a line ending in a sho
 set apart) and of the lines around them; and the few other lines that can be titles
 (the report title, short lines, the lines just above a table). Long narrative lines are
 not recognised: no shared stage needs them, and they would cost most of the OCR time.
+``read_clip`` reads one region of a text page the same way (a table pasted as an image).
 Rows come out as the PDF reader's do: one Row per table row band with its cells left to right
 (blank cells as ``CellText("")`` with the cell's box, a merged cell's text in its first
 band); the text outside grids as the text-layer reader's, by the one borderless logic
@@ -20,20 +21,23 @@ import re
 import statistics
 import time
 from collections import defaultdict
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
+import pymupdf
 
 from pipeline.model.records import BBox, CellText, Origin, ReaderKind, Reading, Row
 from pipeline.read.borderless import free_text
 from pipeline.read.geometry import Cell
 from pipeline.read.ocr import OcrEngine, Recognized, default_engine
+from pipeline.read.scan.bands import Piece, cuts
 from pipeline.read.scan.grid import Grid, find_grids, grid_rule_mask, rule_masks
 from pipeline.read.scan.orient import orientation
-from pipeline.read.scan.prepare import Prepared, Transform, prepare
-from pipeline.read.scan.render import PageImage, pages
+from pipeline.read.scan.prepare import Prepared, prepare
+from pipeline.read.scan.render import PageImage, clip_image, pages
 from pipeline.read.scan.words import AROUND, SHORT, layout, value_like
 from pipeline.read.words import NUM, Word, is_wide, lines_of, union
 
@@ -83,6 +87,33 @@ def _merge_runs(runs: list[tuple[int, int]], line_h: float) -> list[tuple[int, i
     return out
 
 
+def _split_tall(
+    profile: np.ndarray, runs: list[tuple[int, int]], line_h: float
+) -> list[tuple[int, int]]:
+    """Cut a run as tall as two lines or more at its thinnest rows.
+
+    At 100 dpi or in a 1-bit scan the lines of a wrapped label touch, and one crop of two
+    lines reads as nonsense; the cut is sought near each multiple of the run's own pitch.
+    """
+    out: list[tuple[int, int]] = []
+    for s, e in runs:
+        n = int(round((e - s + 1) / line_h))
+        if n < 2 or (e - s + 1) < 1.7 * line_h:
+            out.append((s, e))
+            continue
+        pitch, start = (e - s + 1) / n, s
+        for k in range(1, n):
+            mid, span = s + k * pitch, 0.3 * pitch
+            lo, hi = int(max(start + 2, mid - span)), int(min(e - 2, mid + span))
+            if hi <= lo:
+                continue
+            cut = lo + int(np.argmin(profile[lo : hi + 1]))
+            out.append((start, cut - 1))
+            start = cut + 1
+        out.append((start, e))
+    return out
+
+
 def _despeckle(mask: np.ndarray, min_area: int) -> np.ndarray:
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     keep = np.zeros(n, dtype=bool)
@@ -123,21 +154,24 @@ def _cell_lines(
     if sub.size == 0 or not sub.any():
         return ()
     lines = []
-    for s, e in _merge_runs(_runs(sub.sum(axis=1)), line_h):
+    profile = sub.sum(axis=1)
+    for s, e in _split_tall(profile, _merge_runs(_runs(profile), line_h), line_h):
+        if e - s < 1:
+            continue
         cols = np.nonzero(sub[s : e + 1].sum(axis=0))[0]
         lx0, lx1 = int(cols[0]), int(cols[-1])
         lines.append(_Line((x0 + lx0, y0 + s, x0 + lx1 + 1, y0 + e + 1)))
     return tuple(lines)
 
 
-def _layout(img: PageImage, timings: dict[str, float], turns: int = 0) -> _Page:
+def _layout(img: PageImage, timings: MutableMapping[str, float], turns: int = 0) -> _Page:
     """Prepare the page, find grids, cell lines and candidate title lines (no OCR)."""
     t0 = time.perf_counter()
-    prep = prepare(img.image, img.dpi, turns)
+    prep = prepare(img.image, img.dpi, turns, img.origin)
     t1 = time.perf_counter()
     hm, vm = rule_masks(prep.ink, prep.dpi)
     grids = tuple(find_grids(prep.ink, prep.dpi, (hm, vm)))
-    rules = grid_rule_mask(grids, prep.ink.shape, prep.dpi)
+    rules = grid_rule_mask(grids, prep.ink.shape, prep.dpi, (hm, vm))
     min_area = max(3, round((prep.dpi / 150) ** 2 * 4))
     raw = cv2.bitwise_and(prep.ink, cv2.bitwise_not(rules))
     text = _despeckle(raw, min_area)
@@ -163,7 +197,8 @@ def _layout(img: PageImage, timings: dict[str, float], turns: int = 0) -> _Page:
     boxes_g = [
         (round(x0), round(y0), round(x1), round(y1)) for x0, y0, x1, y1 in (g.bbox for g in grids)
     ]
-    free = layout(text, boxes_g, prep.dpi, img.number == 1)
+    first = img.number == 1 and img.origin == (0.0, 0.0)  # a clip has no report title
+    free = layout(text, boxes_g, prep.dpi, first)
     prose = tuple(_Line(b) for b in free.lines)
     words = tuple(_Line(b) for b in free.words)
     timings["prepare"] += t1 - t0
@@ -191,7 +226,7 @@ def _join(parts: list[str]) -> str:
 
 
 def _recognise(
-    page: _Page, engine: OcrEngine, timings: dict[str, float]
+    page: _Page, engine: OcrEngine, timings: MutableMapping[str, float]
 ) -> dict[_Line, Recognized]:
     """One batched recognition call for all the page's crops: each line's text (stripped)
     and confidence. Lines too small to crop are left out."""
@@ -216,30 +251,67 @@ def _recognise(
     }
 
 
+def _origin(page: _Page, box: tuple[float, float, float, float]) -> Origin:
+    """A prepared-image box: in the page's PDF points, and in the upright frame."""
+    tf = page.prep.transform
+    return Origin(page.image.number, tf.to_pdf(box), frame=tf.to_frame(box))
+
+
+def _read_lines(slot: _Slot, read: dict[_Line, Recognized]) -> list[tuple[_Line, Recognized]]:
+    return [(ln, r) for ln in slot.lines if (r := read.get(ln)) is not None and r.text]
+
+
+def _band_row(
+    page: _Page,
+    band: list[tuple[_Slot, list[tuple[_Line, Recognized]]]],
+    box: tuple[float, float, float, float],
+    cut: bool,
+) -> Row | None:
+    """One row of a band (or of a part of a band cut in two, ``cut``): each cell's lines
+    whose middle lies in it; a cut cell's box is the part's. None: nothing read in it."""
+    top, bottom = box[1], box[3]
+
+    def inside(ln: _Line) -> bool:
+        return not cut or top <= (ln.box[1] + ln.box[3]) / 2 < bottom
+
+    cells = []
+    for s, got in band:
+        got = [(ln, r) for ln, r in got if inside(ln)]
+        if got:
+            text = _join([r.text for _, r in got])
+            conf = min(r.confidence for _, r in got)
+        else:
+            inked = s.specks or any(inside(ln) for ln in s.lines)
+            text, conf = "", SPECK_CONFIDENCE if inked else BLANK_CONFIDENCE
+        c = s.cell
+        x0, y0, x1, y1 = c.bbox
+        own = (x0, max(y0, top), x1, min(y1, bottom)) if cut and c.r1 == c.r0 else c.bbox
+        cells.append(CellText(text, round(conf, 4), _origin(page, own)))
+    if not any(c.text for c in cells):
+        return None
+    return Row(tuple(cells), _origin(page, box))
+
+
 def _rows(page: _Page, read: dict[_Line, Recognized]) -> list[tuple[float, Row]]:
     """Table rows and prose lines of one page with their top y in the upright page (the
     reading order; a turned page's points run another way), boxes in PDF points."""
-    unread = Recognized("", 0.0)
-    tf, no = page.prep.transform, page.image.number
     out: list[tuple[float, Row]] = []
     for g, slots in zip(page.grids, page.slots, strict=True):
         by_cell = {id(s.cell): s for s in slots}
         for i in range(len(g.ys) - 1):
-            band = g.band(i)
-            cells = []
-            for c in band:
-                s = by_cell[id(c)]
-                got = [r for r in (read.get(ln, unread) for ln in s.lines) if r.text]
-                if got:
-                    text = _join([r.text for r in got])
-                    conf = min(r.confidence for r in got)
-                else:
-                    text, conf = "", SPECK_CONFIDENCE if s.specks or s.lines else BLANK_CONFIDENCE
-                cells.append(CellText(text, round(conf, 4), Origin(no, tf.to_pdf(c.bbox))))
-            if not any(c.text for c in cells):
-                continue
-            box = tf.to_pdf((g.xs[0], g.ys[i], g.xs[-1], g.ys[i + 1]))
-            out.append((g.ys[i], Row(tuple(cells), Origin(no, box))))
+            band = [(by_cell[id(c)], _read_lines(by_cell[id(c)], read)) for c in g.band(i)]
+            y0, y1 = g.ys[i], g.ys[i + 1]
+            at = cuts(
+                [
+                    [Piece(ln.box[1], ln.box[3], r.text) for ln, r in got]
+                    for s, got in band
+                    if s.cell.r1 == s.cell.r0
+                ]
+            )
+            for top, bottom in zip([y0, *at], [*at, y1], strict=True):
+                row = _band_row(page, band, (g.xs[0], top, g.xs[-1], bottom), len(at) > 0)
+                if row is not None:
+                    out.append((top, row))
     out += _free(page, read)
     out.sort(key=lambda it: it[0])
     return out
@@ -342,24 +414,25 @@ def _free(page: _Page, read: dict[_Line, Recognized]) -> list[tuple[float, Row]]
                 or (short and w.x0 >= x_v and not number)
             ):
                 doubt.append(w)
-    tf, no = page.prep.transform, page.image.number
+    no = page.image.number
     ph = page.prep.gray.shape[0]
+    clip = page.image.origin != (0.0, 0.0)  # a region of a page: no running head or foot
+    margin = (-1.0, ph + 1.0) if clip else (0.08 * ph, 0.9 * ph)
     out: list[tuple[float, Row]] = []
-    for y, row in free_text(no, whole + words, (0.08 * ph, 0.9 * ph)):
+    for y, row in free_text(no, whole + words, margin):
         boxes = [c.origin.bbox for c in row.cells if c.origin.bbox]
         aligned = not any(
             b[0] <= (w.x0 + w.x1) / 2 <= b[2] and b[1] <= w.cy <= b[3] for w in doubt for b in boxes
         )
         cells = tuple(
-            CellText(c.text, round(c.confidence, 4), Origin(no, _pdf(tf, c.origin.bbox)))
-            for c in row.cells
+            CellText(c.text, round(c.confidence, 4), _at(page, c.origin.bbox)) for c in row.cells
         )
-        out.append((y, Row(cells, Origin(no, _pdf(tf, row.origin.bbox)), aligned)))
+        out.append((y, Row(cells, _at(page, row.origin.bbox), aligned)))
     return out
 
 
-def _pdf(tf: Transform, box: BBox | None) -> BBox | None:
-    return tf.to_pdf(box) if box else None
+def _at(page: _Page, box: BBox | None) -> Origin:
+    return _origin(page, box) if box else Origin(page.image.number)
 
 
 def read_scan(
@@ -391,3 +464,26 @@ def read_scan(
         rows += [r for _, r in _rows(page, read)]
         t0 = time.perf_counter()
     return Reading(ReaderKind.OCR, tuple(rows), n, (), tuple(timings.items()))
+
+
+def read_clip(
+    page: pymupdf.Page,
+    box: tuple[float, float, float, float],
+    timings: MutableMapping[str, float],
+    engine: OcrEngine | None = None,
+    max_dpi: float = MAX_DPI,
+) -> list[Row]:
+    """Rows of a region of a text page that is an image (a table pasted as a picture),
+    boxes in the page's points; the stages' seconds added to ``timings``.
+
+    Only a region with a ruled grid is recognised: a photo or a banner is no table, and
+    recognising it would cost the most. The region is taken as upright (a screenshot).
+    """
+    t0 = time.perf_counter()
+    img = clip_image(page, box, max_dpi)
+    timings["render"] += time.perf_counter() - t0
+    layout = _layout(img, timings)
+    if not layout.grids:
+        return []
+    eng = engine if engine is not None else default_engine()
+    return [r for _, r in _rows(layout, _recognise(layout, eng, timings))]

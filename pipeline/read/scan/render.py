@@ -66,6 +66,7 @@ class PageImage:
     dpi: float
     width_pt: float
     height_pt: float
+    origin: tuple[float, float] = (0.0, 0.0)  # its top-left on the page, points (a clip)
 
 
 def _pix_to_bgr(pix: pymupdf.Pixmap) -> np.ndarray:
@@ -114,6 +115,34 @@ def pdf_pages(
             pix = page.get_pixmap(dpi=round(dpi), colorspace=pymupdf.csRGB, alpha=False)
             w, h = page.rect.width, page.rect.height
             yield PageImage(i + 1, _pix_to_bgr(pix), pix.width * 72.0 / w, w, h)
+
+
+def clip_image(
+    page: pymupdf.Page, box: tuple[float, float, float, float], max_dpi: float = 200
+) -> PageImage:
+    """A region of a PDF page (an image pasted on a text page) at its image's dpi (capped),
+    with a margin of white paper around it: a table's outer rules at the very edge of the
+    pixels would be cut off from the grid."""
+    import cv2
+
+    rect = pymupdf.Rect(box)
+    native = None
+    for info in page.get_image_info():  # the image that covers most of the region
+        r = pymupdf.Rect(info["bbox"]) & rect
+        if not r.is_empty and r.get_area() > 0.5 * rect.get_area() and info.get("width"):
+            native = info["width"] / (pymupdf.Rect(info["bbox"]).width / 72.0)
+            break
+    dpi = choose_dpi(native, max_dpi)
+    _check_size(page.number + 1, rect.width, rect.height, dpi)
+    pix = page.get_pixmap(dpi=round(dpi), clip=rect, colorspace=pymupdf.csRGB, alpha=False)
+    dpi = pix.width * 72.0 / rect.width
+    pad = round(dpi * 0.1)
+    img = cv2.copyMakeBorder(
+        _pix_to_bgr(pix), pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=(255, 255, 255)
+    )
+    h, w = img.shape[:2]
+    at = (rect.x0 - pad * 72.0 / dpi, rect.y0 - pad * 72.0 / dpi)
+    return PageImage(page.number + 1, img, dpi, w * 72.0 / dpi, h * 72.0 / dpi, at)
 
 
 def image_page_count(path: Path) -> int:
