@@ -153,6 +153,9 @@ class Style:
     kind: ReaderKind
     blank_zeros: bool  # 0 printed as an empty cell
     ruled: bool  # a ruled table: empty cells are there (with boxes); else they are absent
+    # an unruled OCR reading built from its words' alignment (a scanned borderless table):
+    # a row whose every value read well tells its blanks (Row.aligned), as a text layer's
+    words: bool = False
 
 
 def text_of(value: Value, col: str, style: Style) -> str:
@@ -208,6 +211,8 @@ def build(truth: Truth, style: Style) -> dict[str, list[Line]]:
 
 HEADER_APP = tuple(Piece(label, float(i)) for i, (_, label) in enumerate(APPLICANT_COLS))
 
+# the scan reader's ALIGNED_CONFIDENCE: a row with a value read below it tells no blanks
+WORD_CONFIDENCE = 0.9
 # x of the value area and the width of a column, per table (table 二: by columns in the row)
 _LABEL_X0 = 56.0
 
@@ -247,7 +252,8 @@ def render(table: str, lines: list[Line], style: Style, y0: float = 100.0) -> tu
             line_origin = Origin(1, (_LABEL_X0, y, x0 + line.n * w, y + h))
         else:
             line_origin = Origin(1)
-        rows.append(Row(tuple(cells), line_origin))
+        aligned = style.words and all(p.conf >= WORD_CONFIDENCE for p in line.values)
+        rows.append(Row(tuple(cells), line_origin, aligned))
         y += h
     return tuple(rows)
 

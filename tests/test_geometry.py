@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pipeline.read.geometry import Cell, cluster, connected, covered, crosses, find, lattice
 from pipeline.read.pdf.ruled import Table, TextCell, fill, stitch
-from pipeline.read.pdf.words import Word
+from pipeline.read.words import Word
 
 XS, YS = [0.0, 100.0, 200.0, 300.0], [0.0, 20.0, 40.0, 60.0]
 

@@ -224,6 +224,18 @@ def test_table_columns_from_aligned_numbers_when_the_header_is_unreadable() -> N
     assert place(split_row(rows[-1]).values, 7, cols)[0][6].cell is not None
 
 
+def test_a_number_in_the_label_column_makes_no_run_of_its_own() -> None:
+    # six runs of numbers and a stray "1" left of where the labels end (a lone item number
+    # of a scan): seven runs, but the columns they would give are one off
+    rows = [
+        Row((box(f"{k}.某项申请", 100, 280, 200 + 20 * k), box(str(k), x, x + 5, 200 + 20 * k)))
+        for k, x in enumerate(range(333, 513, 30), start=1)
+    ]
+    assert table_columns(rows, 6) is not None  # the six runs
+    rows.append(Row((box("1", 100, 104, 400),)))
+    assert table_columns(rows, 7) is None
+
+
 def test_header_and_numbers_that_disagree_give_no_columns() -> None:
     # numbers in one run straddling two header columns, and only five runs
     rows = _applications([("1", 317)], [("2", 443)], [("3", 483)])  # 317–322 over 320

@@ -216,13 +216,11 @@ def test_scoring_agrees_with_score_py(tmp_path: Path) -> None:
 
 # measured 2026-11-21 on samples/hardcopy (seed 10), score.py's count (missing cells included);
 # the fix of each flips its test (strict xfail)
-_SILENT_TODAY = {
-    "borderless_scan": "7 silent (missing): the (六) rows' layout is not told by the scan, "
-    "2021 assumed, the filing's 2019 other_handling row never comes out",
-}
+_SILENT_TODAY: dict[str, str] = {}
 # fixed since: photo (the skew search crashed on ink at the page's edge), lowres's count read
 # as a fraction ('1.98' is no reading in a count), the marked dev_006 seal (rows tied to
-# their labels by geometry)
+# their labels by geometry), borderless_scan (its rows read from the OCR'd words by the
+# text layer's borderless logic, issue 10 item 5)
 
 
 @cache
@@ -244,6 +242,20 @@ def test_no_silent_errors_on_hard_copies(pdf: Path, request: pytest.FixtureReque
     assert truth is not None
     s = score(_extracted(pdf), truth)
     assert s.silent == 0, [(w.table, w.row, w.col, w.truth, w.value, w.status) for w in s.errors]
+
+
+@pytest.mark.slow
+def test_a_scanned_borderless_table_is_read_from_its_words() -> None:
+    """Issue 10 item 5: a borderless table, scanned, is read as its text layer is (its rows
+    from the words' alignment, a blank told by the ink): before, every cell was review."""
+    from pipeline.hardcopy.score import score, truth_for
+
+    pdf = SAMPLES / "hardcopy" / "gen_2021_borderless.borderless_scan.pdf"
+    truth = truth_for(pdf)
+    assert truth is not None
+    s = score(_extracted(pdf), truth)
+    assert s.silent == 0
+    assert s.correct >= 0.99 * s.cells and s.review_cells <= 0.02 * s.cells, s
 
 
 @pytest.mark.slow

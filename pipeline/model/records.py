@@ -89,10 +89,14 @@ class Row:
     """One table row (or one line of prose) as read, cells left to right.
 
     Label cells and value cells are not told apart here: that is shared work.
+    ``aligned``: an OCR'd row built from its words' alignment (a scanned borderless
+    table), every word read well: a value column with no cell had no ink, a printed
+    blank, and no rule was there to lose (a scan's other rows tell neither).
     """
 
     cells: tuple[CellText, ...]
     origin: Origin = Origin()
+    aligned: bool = False
 
     @property
     def text(self) -> str:

@@ -297,6 +297,9 @@ def table_columns(
         if nums:
             numbers += [_span(c) for c in nums]
             label_right = max([label_right] + [_span(c)[1] for c in cells[: last + 1]])
+    # a number left of where the rows' labels end stands in the label column (a lone item
+    # number, a stray): no run of a value column (its run would shift every column right)
+    numbers = [x for x in numbers if sum(x) / 2 > label_right]
     words = [
         c
         for r in rows[:cut]

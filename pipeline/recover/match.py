@@ -126,9 +126,10 @@ def _observe(
     if placed.untied:
         return _untied(key, slot, row, placed, cfg)
     if slot.cell is None:
-        if slot.lost or reader == ReaderKind.OCR:
+        if slot.lost or (reader == ReaderKind.OCR and not row.aligned):
             # nothing was read for it: unknown, not a printed blank (OCR can miss a cell;
-            # a text layer cannot, so there an empty column is a blank)
+            # a text layer cannot, so there an empty column is a blank; nor can a scanned
+            # borderless row whose every word was read: no ink stood there)
             return Observed(key, Number(None, 0.0, note="no cell read for it"), row.origin)
         blank = Number(None, compose(1.0, placed, cfg), blank=True, note="blank")
         seen = Evidence.MAYBE_BLANK if empty_unsure else None
@@ -307,6 +308,8 @@ def _loose(
     a matched row that shows no value cell at all (its values went somewhere)."""
     if reader != ReaderKind.OCR:
         return {}
+    # a row built from its words' alignment has no rule to lose (ties.untied judges only
+    # its text), and one of them showing no value is a row of blanks, not a lost one
     by_row = untied(rows, cfg)
     index = {id(tr): i for i, tr in enumerate(rows)}
     out = {
@@ -331,11 +334,12 @@ def _loose(
 
 
 def _beside_empty(specs: Sequence[RowSpec], matched: Mapping[str, Aligned]) -> set[str]:
-    """The matched rows next to a matched row that shows no value field at all."""
+    """The matched rows next to a matched row that shows no value field at all (not one
+    read from its words' alignment: that row is printed blank, no value went astray)."""
     keys = [s.key for s in specs if s.key in matched]
     out: set[str] = set()
     for i, k in enumerate(keys):
-        if not matched[k].row.values:
+        if not matched[k].row.values and not matched[k].row.row.aligned:
             out.update(keys[max(i - 1, 0) : i] + keys[i + 1 : i + 2])
     return out
 

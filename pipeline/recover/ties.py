@@ -19,7 +19,9 @@ rows' bands, and the text. A row is *untied* when
 
 The matcher then places its cells with :attr:`Placement.untied`: weak, and never to
 stand as read (``row_uncertain``). Only geometry from an OCR reader is judged: a text
-layer's rows are where the PDF says.
+layer's rows are where the PDF says. A scanned borderless row built from its words
+(``Row.aligned``) has no rule to lose: only its text is judged (its label rejoined, two
+labels or two numbers in one cell), not its band.
 """
 
 from __future__ import annotations
@@ -151,10 +153,12 @@ def untied(rows: Sequence[TableRow], settings: Settings | None = None) -> dict[i
         label = _label_cell(tr)
         if label is not None and two_labels(label.text):  # (outer cells hold group labels)
             mark(i, "two row labels in one band")
+        if tr.row.aligned:
+            continue  # no rule to lose: its band is its words' (a wrapped label's is tall)
         if line and band[1] - band[0] < cfg.short_row * line:
             mark(i, "a band cut short")
             for j in (i - 1, i + 1):
-                if 0 <= j < len(rows) and rows[j].values:
+                if 0 <= j < len(rows) and rows[j].values and not rows[j].row.aligned:
                     mark(j, "beside a band cut short")
         reach = [v for v in filled if v.origin.upright] + ([label] if label is not None else [])
         for c in reach:
@@ -167,5 +171,6 @@ def untied(rows: Sequence[TableRow], settings: Settings | None = None) -> dict[i
                     continue  # (a table over two pages: each page's y starts again)
                 if _overlap(ys, other) > cfg.tie_overlap * (other[1] - other[0]):
                     mark(i, "a cell over two rows' bands")
-                    mark(j, "a cell over two rows' bands")
+                    if not rows[j].row.aligned:
+                        mark(j, "a cell over two rows' bands")
     return out

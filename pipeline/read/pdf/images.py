@@ -16,7 +16,7 @@ from collections.abc import Callable, MutableMapping, Sequence
 import pymupdf
 
 from pipeline.model.records import BBox, Row
-from pipeline.read.pdf.words import Word
+from pipeline.read.words import Word
 
 MIN_WIDTH = 0.3  # of the page's width: a table spans much of it; a logo or a seal does not
 MIN_HEIGHT = 18.0  # points: two lines of 9 pt text, a table's header and one row

@@ -25,11 +25,12 @@ from pathlib import Path
 import pymupdf
 
 from pipeline.model.records import ReaderKind, Reading, Row
-from pipeline.read.pdf.borderless import free_text
+from pipeline.read.borderless import free_text
 from pipeline.read.pdf.images import ClipReader, outside, table_images
 from pipeline.read.pdf.ruled import Table, fill, stitch, table_rows, tables
 from pipeline.read.pdf.textlayer import missing_tables, unusable_pages
-from pipeline.read.pdf.words import Word, page_words
+from pipeline.read.pdf.words import page_words
+from pipeline.read.words import Word
 
 
 class NeedsOCR(Exception):

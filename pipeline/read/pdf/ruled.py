@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from pipeline.model.records import CellText, Origin, Row
 from pipeline.read.geometry import Cell, Lattice, Seg, connected, lattice
-from pipeline.read.pdf.words import ENUM, NUM, Word, join, lines_of
+from pipeline.read.words import ENUM, NUM, Word, join, lines_of
 
 _TOL = 2.0  # points: rules this close are the same rule, and touch
 _CLUSTER = 2.5  # points: rule positions this close are one grid line

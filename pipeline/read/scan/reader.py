@@ -1,18 +1,23 @@
 """Reader for image-only pages (scanned PDFs, PNG/JPEG/TIFF): the same rows as the PDF reader.
 
 Per page: render at the scan's dpi (capped), prepare (seal, light, skew), find ruled
-grids, then one batched recognition call over tight ink crops: one crop per text line
-of each non-empty cell, plus the few prose lines that can be titles (the report title,
-short lines, the lines just above a table). Long narrative lines are not recognised:
-no shared stage needs them, and they would cost most of the OCR time.
+grids, cut the ink outside them into words (:mod:`pipeline.read.scan.words`), then one
+batched recognition call over tight ink crops: one crop per text line of each non-empty
+cell; the words of the lines that may be borderless rows (a line ending in a short word
+set apart) and of the lines around them; and the few other lines that can be titles
+(the report title, short lines, the lines just above a table). Long narrative lines are
+not recognised: no shared stage needs them, and they would cost most of the OCR time.
 ``read_clip`` reads one region of a text page the same way (a table pasted as an image).
 Rows come out as the PDF reader's do: one Row per table row band with its cells left to right
 (blank cells as ``CellText("")`` with the cell's box, a merged cell's text in its first
-band), prose lines as one-cell rows, bboxes mapped back to PDF points.
+band); the text outside grids as the text-layer reader's, by the one borderless logic
+(:mod:`pipeline.read.borderless`) fed with the recognised words; bboxes mapped back to
+PDF points.
 """
 
 from __future__ import annotations
 
+import re
 import statistics
 import time
 from collections import defaultdict
@@ -24,7 +29,8 @@ import cv2
 import numpy as np
 import pymupdf
 
-from pipeline.model.records import CellText, Origin, ReaderKind, Reading, Row
+from pipeline.model.records import BBox, CellText, Origin, ReaderKind, Reading, Row
+from pipeline.read.borderless import free_text
 from pipeline.read.geometry import Cell
 from pipeline.read.ocr import OcrEngine, Recognized, default_engine
 from pipeline.read.scan.bands import Piece, cuts
@@ -32,6 +38,8 @@ from pipeline.read.scan.grid import Grid, find_grids, grid_rule_mask, rule_masks
 from pipeline.read.scan.orient import orientation
 from pipeline.read.scan.prepare import Prepared, prepare
 from pipeline.read.scan.render import PageImage, clip_image, pages
+from pipeline.read.scan.words import AROUND, SHORT, layout, value_like
+from pipeline.read.words import NUM, Word, is_wide, lines_of, union
 
 MAX_DPI = 200  # see render.py: 9 pt digits are ~25 px tall here, plenty for the recogniser
 PAD = 6  # pixels of paper around a crop's ink (the recogniser was trained on padded lines)
@@ -40,6 +48,8 @@ SPECK_CONFIDENCE = 0.6  # a cell with a little ink that is not text: maybe a los
 # a read through an opaque pen stroke that was taken out (prepare.separate_marks): the
 # print under it may be cut, so the read is at most doubtful; only identities confirm it
 STRUCK_CONFIDENCE = 0.7
+# a borderless row tells its blanks (no ink there) only if every word of it read this well
+ALIGNED_CONFIDENCE = 0.9
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,7 +133,9 @@ class _Page:
     prep: Prepared
     grids: tuple[Grid, ...]
     slots: tuple[tuple[_Slot, ...], ...]  # per grid, in the order of its cells
-    prose: tuple[_Line, ...]
+    prose: tuple[_Line, ...]  # whole lines that may be titles
+    words: tuple[_Line, ...]  # words of the lines that may be borderless rows, and around
+    line_h: float  # of the text outside grids
     rules: np.ndarray  # dilated rule mask: whitened in table crops
 
 
@@ -190,47 +202,16 @@ def _layout(img: PageImage, timings: MutableMapping[str, float], turns: int = 0)
             specks = not lines and (noise > 3 * min_area or struck)
             row.append(_Slot(c, lines, specks=specks, struck=struck))
         slots.append(tuple(row))
+    boxes_g = [
+        (round(x0), round(y0), round(x1), round(y1)) for x0, y0, x1, y1 in (g.bbox for g in grids)
+    ]
     first = img.number == 1 and img.origin == (0.0, 0.0)  # a clip has no report title
-    prose = tuple(_prose_lines(text, grids, prep.dpi, first))
+    free = layout(text, boxes_g, prep.dpi, first)
+    prose = tuple(_Line(b) for b in free.lines)
+    words = tuple(_Line(b) for b in free.words)
     timings["prepare"] += t1 - t0
     timings["grid"] += time.perf_counter() - t1
-    return _Page(img, prep, grids, tuple(slots), prose, rules)
-
-
-def _prose_lines(text: np.ndarray, grids: tuple[Grid, ...], dpi: float, first: bool) -> list[_Line]:
-    """Lines outside tables that may be titles: first lines of the report, short lines,
-    and the two lines just above each table. Narrative lines are left unread."""
-    mask = text.copy()
-    pad = round(dpi * 0.03)
-    for g in grids:
-        x0, y0, x1, y1 = (int(round(v)) for v in g.bbox)
-        mask[max(y0 - pad, 0) : y1 + pad, max(x0 - pad, 0) : x1 + pad] = 0
-    runs = [(s, e) for s, e in _runs(mask.sum(axis=1)) if e - s >= 2]
-    if not runs:
-        return []
-    line_h = statistics.median(e - s + 1 for s, e in runs)
-    lines: list[_Line] = []
-    for s, e in _merge_runs(runs, line_h):
-        cols = np.nonzero(mask[s : e + 1].sum(axis=0))[0]
-        if len(cols) == 0 or e - s + 1 < 0.4 * line_h:
-            continue
-        lines.append(_Line((int(cols[0]), s, int(cols[-1]) + 1, e + 1)))
-    if not lines:
-        return []
-    h, w = text.shape
-    widest = max(ln.box[2] - ln.box[0] for ln in lines)
-    keep: list[_Line] = []
-    tops = [g.ys[0] for g in grids]
-    for i, ln in enumerate(lines):
-        x0, y0, x1, y1 = ln.box
-        if y1 > 0.93 * h and x1 - x0 < 0.1 * w:
-            continue  # a page number
-        above = any(0 < t - y1 < 4 * line_h for t in tops)
-        nxt = lines[i + 1].box[1] if i + 1 < len(lines) else h
-        above = above or any(0 < t - nxt < 4 * line_h and nxt > y1 for t in tops)
-        if (first and i < 3) or (x1 - x0) <= 0.6 * widest or above:
-            keep.append(ln)
-    return keep
+    return _Page(img, prep, grids, tuple(slots), prose, words, free.line_h, rules)
 
 
 def _crop(
@@ -267,6 +248,7 @@ def _recognise(
             lim = _interior(slot.cell, 1, gray.shape)
             todo += [(ln, _crop(clean, ln.box, lim)) for ln in slot.lines]
     todo += [(ln, _crop(gray, ln.box, (0, 0, w, h))) for ln in page.prose]
+    todo += [(ln, _crop(clean, ln.box, (0, 0, w, h))) for ln in page.words]
     todo = [(ln, c) for ln, c in todo if c.size and min(c.shape[:2]) >= 4]
     t0 = time.perf_counter()
     results = engine.recognize([c for _, c in todo]) if todo else []
@@ -330,7 +312,6 @@ def _least(margins: list[float | None]) -> float | None:
 def _rows(page: _Page, read: dict[_Line, Recognized]) -> list[tuple[float, Row]]:
     """Table rows and prose lines of one page with their top y in the upright page (the
     reading order; a turned page's points run another way), boxes in PDF points."""
-    unread = Recognized("", 0.0)
     out: list[tuple[float, Row]] = []
     for g, slots in zip(page.grids, page.slots, strict=True):
         by_cell = {id(s.cell): s for s in slots}
@@ -348,13 +329,127 @@ def _rows(page: _Page, read: dict[_Line, Recognized]) -> list[tuple[float, Row]]
                 row = _band_row(page, band, (g.xs[0], top, g.xs[-1], bottom), len(at) > 0)
                 if row is not None:
                     out.append((top, row))
-    for ln in page.prose:
-        r = read.get(ln, unread)
-        if r.text:
-            cell = CellText(r.text, round(r.confidence, 4), _origin(page, ln.box), r.margin)
-            out.append((ln.box[1], Row((cell,), _origin(page, ln.box))))
+    out += _free(page, read)
     out.sort(key=lambda it: it[0])
     return out
+
+
+def _word(box: tuple[int, int, int, int], r: Recognized, line_h: float) -> Word:
+    """A recognised crop as a word at least a line tall (a text layer's words are as tall
+    as the font); a number's letter-spaced digits ("1 0 2") closed up."""
+    text = r.text.strip()
+    if NUM.match(text.replace(" ", "")):
+        text = text.replace(" ", "")
+    x0, y0, x1, y1 = box
+    cy, h = (y0 + y1) / 2, max(y1 - y0, line_h)
+    return Word(float(x0), cy - h / 2, float(x1), cy + h / 2, text, r.confidence)
+
+
+_NOWHERE = 1e9  # the x of the values of lines with no number around
+_ITEM = re.compile(r"^\d{1,2}[.．、]?$")  # a label's number, its mark maybe unread
+# a label's own start: its number ("（三）" "2." "2" before its text) — a label cut by
+# an unread mark ("…情形，" "不计…") has none, and rejoins the text before it
+_STARTS = re.compile(r"^\s*(?:[（(][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+[、.．]|\d)")
+_OPENS = "(（[【《“‘"
+_CLOSES = ")）]】》”’、，,。.．:：;；"
+
+
+def _mend(line: list[Word], h: float) -> list[Word]:
+    """Rejoin a word the ink cut at a wide-set punctuation mark: a bracket opening a word
+    ("（ 一 ）予以公开"), a mark closing or following one ("三 、本年度…"), a label's
+    number and its text ("2 ．其他…", the mark often unread), and a label's text cut at
+    a mark the recogniser left out ("…只计这一情形" "不计其他情形）": the second starts
+    with no number of its own). A text layer's boxes touch there; the ink of a full-width
+    mark stands off one side. Two numbers stay two."""
+    out: list[Word] = []
+    for w in line:
+        a = out[-1] if out else None
+        if (
+            a is not None
+            and not (NUM.match(a.text) and NUM.match(w.text))
+            and (
+                (w.x0 - a.x1 <= 2 * h and (a.text[-1] in _OPENS or w.text[0] in _CLOSES))
+                or (w.x0 - a.x1 <= 1.8 * h and _ITEM.match(a.text) and is_wide(w.text[0]))
+                or (
+                    w.x0 - a.x1 <= 1.5 * h
+                    and not NUM.match(a.text)
+                    and not NUM.match(w.text)
+                    and not _STARTS.match(w.text)
+                )
+            )
+        ):
+            if _ITEM.match(a.text) and a.text[-1].isdigit() and is_wide(w.text[0]):
+                a = Word(a.x0, a.y0, a.x1, a.y1, a.text + ".", a.conf)  # its mark unread
+            out[-1] = union([a, w], sep=False)
+        else:
+            out.append(w)
+    return out
+
+
+def _free(page: _Page, read: dict[_Line, Recognized]) -> list[tuple[float, Row]]:
+    """The text outside grids as rows by the borderless logic the text-layer reader uses
+    (:func:`pipeline.read.borderless.free_text`), run in the upright image's pixels (a
+    turned page's points run another way), the boxes then mapped to PDF points.
+
+    A row is ``aligned`` (its missing cells are printed blanks: there is no ink there)
+    only when every word of it was recognised word by word, read well, and read as a
+    number wherever it stands as a value would; else a cell nothing was read under is
+    unknown, as in any scan. A word with ink but no reading stays, as "?", unreadable.
+    """
+    h = page.line_h
+    unread = Recognized("", 0.0)
+    whole = [_word(ln.box, r, h) for ln in page.prose if (r := read.get(ln, unread)).text]
+    words = [_word(ln.box, read.get(ln, unread), h) for ln in page.words]
+    words = [w if w.text else Word(w.x0, w.y0, w.x1, w.y1, "?", 0.0) for w in words]
+    lines = [_mend(line, h) for line in lines_of(words)]
+    words = [w for line in lines for w in line]
+    doubt = list(whole)  # a whole line's word may hide a value in it
+    likes = [value_like(line, h) for line in lines]
+    firsts = [  # each line's first number standing as a value
+        min(
+            (w.x0 for w, v in zip(ln, vs, strict=True) if v and NUM.match(w.text)),
+            default=2 * _NOWHERE,
+        )
+        for ln, vs in zip(lines, likes, strict=True)
+    ]
+    for ln, vs in zip(lines, likes, strict=True):
+        # where the values' columns start, by this line's and its neighbours' numbers
+        x_v = (
+            min(
+                x
+                for x, o in zip(firsts, lines, strict=True)
+                if abs(o[0].cy - ln[0].cy) <= AROUND * h
+            )
+            - h
+        )
+        for w, v in zip(ln, vs, strict=True):
+            short = w.x1 - w.x0 <= SHORT * h
+            number = NUM.match(w.text)
+            if (  # a label (left of the values, or with no number around) may read poorly
+                (w.conf < ALIGNED_CONFIDENCE and w.x1 > x_v)
+                or (v and not number and (w.x0 >= x_v or x_v > _NOWHERE))
+                or (short and w.x0 >= x_v and not number)
+            ):
+                doubt.append(w)
+    no = page.image.number
+    ph = page.prep.gray.shape[0]
+    clip = page.image.origin != (0.0, 0.0)  # a region of a page: no running head or foot
+    margin = (-1.0, ph + 1.0) if clip else (0.08 * ph, 0.9 * ph)
+    out: list[tuple[float, Row]] = []
+    for y, row in free_text(no, whole + words, margin):
+        boxes = [c.origin.bbox for c in row.cells if c.origin.bbox]
+        aligned = not any(
+            b[0] <= (w.x0 + w.x1) / 2 <= b[2] and b[1] <= w.cy <= b[3] for w in doubt for b in boxes
+        )
+        cells = tuple(
+            CellText(c.text, round(c.confidence, 4), _at(page, c.origin.bbox)) for c in row.cells
+        )
+        out.append((y, Row(cells, _at(page, row.origin.bbox), aligned)))
+    return out
+
+
+def _at(page: _Page, box: BBox | None) -> Origin:
+    return _origin(page, box) if box else Origin(page.image.number)
 
 
 def read_scan(

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from pipeline.model.records import CellText, Origin, Row
-from pipeline.read.pdf.words import ENUM, NUM, Word, is_wide, lines_of, union
+from pipeline.read.words import ENUM, NUM, Word, is_wide, lines_of, union
 
 
 def _frags(line: list[Word]) -> list[Word]:
@@ -222,7 +222,9 @@ def _region(page: int, lines: list[list[Word]], h: float) -> list[tuple[float, R
 
 def _multi(page: int, cells: Sequence[Word]) -> Row:
     box = union(cells).bbox
-    return Row(tuple(CellText(c.text, 1.0, Origin(page, c.bbox)) for c in cells), Origin(page, box))
+    return Row(
+        tuple(CellText(c.text, c.conf, Origin(page, c.bbox)) for c in cells), Origin(page, box)
+    )
 
 
 _PAGE_NO = re.compile(r"^[-—–\s第]*\d{1,3}(?:\s*/\s*\d{1,3})?[-—–\s页]*$")
