@@ -50,3 +50,29 @@ def test_tensor_scales_normalises_and_pads() -> None:
     np.testing.assert_array_equal(t[0], t[1])  # grey crops read as their BGR copies
     assert t[0, :, :, 0].max() == -1.0 and t[0, :, :, 70].min() == 1.0  # ink, paper
     assert not t[0, :, :, 80:].any()  # padding past the scaled 80 px
+
+
+def test_unsure_narrow_readings_get_a_second_look_at_the_training_width() -> None:
+    """Where the narrow and the training-width readings disagree, the training-width text
+    is kept with the lower confidence; sure or wide readings are not read again."""
+    from pipeline.read.ocr import RapidOcrEngine, Recognized
+
+    narrow = {30: Recognized("5 2", 0.86), 31: Recognized("7", 0.99), 32: Recognized("8", 0.5)}
+    wide = {30: Recognized("52", 0.999), 32: Recognized("8", 0.97)}
+    asked: list[tuple[int, list[int]]] = []
+
+    def read(crops: list[np.ndarray], min_width: int) -> list[Recognized]:
+        asked.append((min_width, [c.shape[1] for c in crops]))
+        table = narrow if min_width < batching.TRAINING_WIDTH else wide
+        return [table.get(c.shape[1], Recognized("long line", 0.5)) for c in crops]
+
+    eng = object.__new__(RapidOcrEngine)
+    eng.min_width = 96
+    eng._read = read  # type: ignore[method-assign]
+    crops = [np.zeros((30, w), np.uint8) for w in (30, 31, 32, 30 * 12)]
+    out = eng.recognize(crops)
+    assert out[0] == Recognized("52", 0.86)  # disagree: training-width text, lower confidence
+    assert out[1] == Recognized("7", 0.99)  # sure: not read again
+    assert out[2] == Recognized("8", 0.5)  # agree: unchanged
+    assert out[3] == Recognized("long line", 0.5)  # wider than 320 px: nothing to compare
+    assert asked[1] == (batching.TRAINING_WIDTH, [30, 32])

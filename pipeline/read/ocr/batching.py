@@ -10,12 +10,13 @@ large batches and long lines in small ones.
 
 Measured on the devset scans' crops (docs/speed.md): narrow batches cut the recogniser's
 CPU time about in half and read short cells a little more surely (rapidocr's 320-pixel
-padding left 17 devset scan cells for review, none wrong either way). The tiny model's
-reading of a short number shifts with the padding (a "52" read "5 2" at 96 pixels and
-"31" read "3 1" at 160), so the narrowest width is a measured choice, not "as narrow as
-possible"; such a split number goes to review, never silently wrong. Small batches (two
-lines' pixels) beat large ones on CPU time (1.8 s against 2.2 s for eight lines and
-3.1 s for 32 on the same crops), the activations staying in cache.
+padding left 17 devset scan cells for review, none wrong either way). But the tiny
+model's reading of a short number moves with the padding ("52" read "5 2" at 96 pixels,
+"31" read "3 1" at 160), so the engine reads an unsure narrow crop (below
+``RECHECK_BELOW``) again at the training width and keeps that reading, with the lower
+confidence, where the two disagree (about one crop in ten is read twice).
+Small batches (two lines' pixels) beat large ones on CPU time (1.8 s against 2.2 s for
+eight lines and 3.1 s for 32 on the same crops), the activations staying in cache.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ import cv2
 import numpy as np
 
 HEIGHT = 48  # the PP-OCR recognisers' input height
-MIN_WIDTH = 128  # narrowest batch: two or three digits with their padding (rapidocr: 320)
+MIN_WIDTH = 96  # narrowest batch: two digits with their padding (rapidocr pads to 320)
+TRAINING_WIDTH = 320  # the width the recognisers were trained at (rapidocr pads to it)
+RECHECK_BELOW = 0.95  # a narrow reading less sure than this is read again at that width
 STEP = 8  # the recogniser downsamples the width by 8: widths in whole output steps
 BUDGET = 48 * 320 * 2  # input pixels per channel per batch: two training-size lines
 

@@ -53,9 +53,27 @@ class RapidOcrEngine:
     def recognize(self, crops: list[np.ndarray]) -> list[Recognized]:
         if not crops:
             return []
+        out = self._read(crops, self.min_width)
+        # an unsure reading of a crop padded less than the training width gets a second
+        # look at that width; where the two disagree, the training-width text is kept
+        # with the lower confidence (batching.py: short numbers move with the padding)
+        again = [
+            i
+            for i, (c, r) in enumerate(zip(crops, out, strict=True))
+            if r.confidence < batching.RECHECK_BELOW
+            and batching.scaled_width(c.shape) < batching.TRAINING_WIDTH
+        ]
+        if again and self.min_width < batching.TRAINING_WIDTH:
+            second = self._read([crops[i] for i in again], batching.TRAINING_WIDTH)
+            for i, r in zip(again, second, strict=True):
+                if r.text != out[i].text:
+                    out[i] = Recognized(r.text, min(r.confidence, out[i].confidence))
+        return out
+
+    def _read(self, crops: list[np.ndarray], min_width: int) -> list[Recognized]:
         rec = self._ocr._load_rec_model()  # its onnxruntime session and CTC decoder
         out = [Recognized("", 0.0)] * len(crops)
-        for b in batching.plan([c.shape for c in crops], self.min_width):
+        for b in batching.plan([c.shape for c in crops], min_width):
             part = [crops[i] for i in b.indices]
             preds = rec.session(batching.tensor(part, b.width))
             ratios = [batching.scaled_width(c.shape) / batching.HEIGHT for c in part]
