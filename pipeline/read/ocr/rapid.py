@@ -7,37 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.read.ocr import batching
 from pipeline.read.ocr.base import DetectedLine, OcrUnavailable, Recognized, to_bgr
 from pipeline.read.ocr.models import find_models
-
-
-class _MarginTap:
-    """rapidocr's CTC decoder, wrapped to keep each line's digit margin
-    (:attr:`Recognized.margin`) from the softmax it is handed.
-
-    It takes the argmax once and hands it to the decoder's own ``decode`` (what its
-    ``__call__`` does, with the max read from the argmax rather than a second pass), so
-    the margin costs a gather of the ten digit classes at the decoded steps.
-    """
-
-    def __init__(self, inner: Any):
-        self.inner = inner
-        self.digits = np.array([i for i, ch in enumerate(inner.character) if ch in DIGITS])
-        self.margins: list[float | None] = []
-
-    def __call__(self, preds: np.ndarray, return_word_box: bool = False, **kwargs: Any) -> Any:
-        idx = preds.argmax(axis=2)
-        prob = np.take_along_axis(preds, idx[:, :, None], axis=2)[:, :, 0]
-        self.margins += digit_margins(preds, idx, self.digits)
-        return self.inner.decode(
-            idx,
-            prob,
-            return_word_box,
-            kwargs.get("wh_ratio_list", (1.0,)),
-            kwargs.get("max_wh_ratio", 1.0),
-            remove_duplicate=True,
-        )
-
 
 DIGITS = frozenset("0123456789")
 
@@ -68,10 +40,17 @@ class RapidOcrEngine:
     """rapidocr + onnxruntime with PP-OCRv6 tiny: the fastest accurate engine measured here.
 
     The angle classifier stays off (it turned 9s into 6s in tables); two intra-op
-    threads were fastest on two cores.
+    threads were fastest on two cores. Recognition batches its crops itself
+    (:mod:`pipeline.read.ocr.batching`): sorted by shape, as wide as their widest crop.
     """
 
-    def __init__(self, model_dir: str | Path | None = None, threads: int = 2, batch: int = 6):
+    def __init__(
+        self,
+        model_dir: str | Path | None = None,
+        threads: int = 2,
+        batch: int = 6,
+        min_width: int | None = None,
+    ):
         try:
             from rapidocr import RapidOCR
             from rapidocr.utils.typings import ModelType, OCRVersion
@@ -93,29 +72,50 @@ class RapidOcrEngine:
             "Rec.rec_batch_num": batch,
         }
         self._ocr = RapidOCR(params=params)
+        self.min_width = batching.MIN_WIDTH if min_width is None else min_width
+        self._digit_classes: np.ndarray | None = None
 
     def recognize(self, crops: list[np.ndarray]) -> list[Recognized]:
         if not crops:
             return []
-        from rapidocr.ch_ppocr_rec import TextRecInput
-
-        rec = self._ocr._load_rec_model()
-        imgs = [to_bgr(c) for c in crops]
-        if not isinstance(rec.postprocess_op, _MarginTap):
-            rec.postprocess_op = _MarginTap(rec.postprocess_op)
-        tap: _MarginTap = rec.postprocess_op
-        tap.margins = []
-        out = rec(TextRecInput(img=imgs))
-        # the recogniser runs the crops sorted by aspect (as it does): its order, undone
-        order = np.argsort(np.array([im.shape[1] / float(im.shape[0]) for im in imgs]))
-        margins: list[float | None] = [None] * len(imgs)
-        if len(tap.margins) == len(imgs):
-            for i, m in zip(order, tap.margins, strict=True):
-                margins[int(i)] = m
-        return [
-            Recognized(str(t), float(s), m)
-            for t, s, m in zip(out.txts or (), out.scores, margins, strict=True)
+        out = self._read(crops, self.min_width)
+        # an unsure reading of a crop padded less than the training width gets a second
+        # look at that width; where the two disagree, the training-width text is kept
+        # with the lower confidence (batching.py: short numbers move with the padding)
+        again = [
+            i
+            for i, (c, r) in enumerate(zip(crops, out, strict=True))
+            if r.confidence < batching.RECHECK_BELOW
+            and batching.scaled_width(c.shape) < batching.TRAINING_WIDTH
         ]
+        if again and self.min_width < batching.TRAINING_WIDTH:
+            second = self._read([crops[i] for i in again], batching.TRAINING_WIDTH)
+            for i, r in zip(again, second, strict=True):
+                if r.text != out[i].text:
+                    out[i] = Recognized(r.text, min(r.confidence, out[i].confidence), r.margin)
+        return out
+
+    def _digits(self, rec: Any) -> np.ndarray:
+        """The decoder's classes that are digits (the margin's alternatives)."""
+        if self._digit_classes is None:
+            chars = rec.postprocess_op.character
+            self._digit_classes = np.array([i for i, ch in enumerate(chars) if ch in DIGITS])
+        return self._digit_classes
+
+    def _read(self, crops: list[np.ndarray], min_width: int) -> list[Recognized]:
+        rec = self._ocr._load_rec_model()  # its onnxruntime session and CTC decoder
+        out = [Recognized("", 0.0)] * len(crops)
+        for b in batching.plan([c.shape for c in crops], min_width):
+            part = [crops[i] for i in b.indices]
+            preds = rec.session(batching.tensor(part, b.width))
+            ratios = [batching.scaled_width(c.shape) / batching.HEIGHT for c in part]
+            lines, _ = rec.postprocess_op(
+                preds, False, wh_ratio_list=ratios, max_wh_ratio=b.width / batching.HEIGHT
+            )
+            margins = digit_margins(preds, preds.argmax(axis=2), self._digits(rec))
+            for i, (text, score), m in zip(b.indices, lines, margins, strict=True):
+                out[i] = Recognized(str(text), float(score), m)
+        return out
 
     def detect_and_recognize(self, image: np.ndarray) -> list[DetectedLine]:
         res: Any = self._ocr(to_bgr(image), use_cls=False)

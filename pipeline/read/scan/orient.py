@@ -66,16 +66,27 @@ def text_lines(gray: np.ndarray, dpi: float, most: int = _SAMPLES) -> list[np.nd
     return crops
 
 
+def _mean_confidence(engine: OcrEngine, crops: list[np.ndarray]) -> float:
+    return float(
+        np.mean([r.confidence if r.text.strip() else 0.0 for r in engine.recognize(crops)])
+    )
+
+
 def upside_down(gray: np.ndarray, dpi: float, engine: OcrEngine) -> bool:
-    """True when the recogniser reads the page's text lines better turned over."""
+    """True when the recogniser reads the page's text lines better turned over.
+
+    The lines are read upright first: when they read at least ``1 - _MARGIN`` sure on
+    average, no turned reading could win by the margin (confidences are at most 1), so
+    the turned half, which costs as much again, is left unread (most pages are upright).
+    """
     crops = [c for c in text_lines(gray, dpi) if c.size]
     if not crops:
         return False
-    flipped = [np.ascontiguousarray(np.rot90(c, 2)) for c in crops]
-    read = engine.recognize(crops + flipped)
-    upright = [r.confidence if r.text.strip() else 0.0 for r in read[: len(crops)]]
-    turned = [r.confidence if r.text.strip() else 0.0 for r in read[len(crops) :]]
-    return float(np.mean(turned)) > float(np.mean(upright)) + _MARGIN
+    upright = _mean_confidence(engine, crops)
+    if upright + _MARGIN >= 1.0:
+        return False
+    turned = _mean_confidence(engine, [np.ascontiguousarray(np.rot90(c, 2)) for c in crops])
+    return turned > upright + _MARGIN
 
 
 def orientation(bgr: np.ndarray, dpi: float, engine: OcrEngine) -> int:
