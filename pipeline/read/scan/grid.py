@@ -93,6 +93,40 @@ def _is_rule(v: Seg, hs: list[Seg], text: np.ndarray, dpi: float) -> bool:
     return total > 0 and clear * 2 >= total
 
 
+def _wandering(mask: np.ndarray, dpi: float) -> list[Seg]:
+    """Horizontal runs whose middle drifts along their length: a pen stroke, not a rule.
+
+    A printed rule stays level across the table once the page is deskewed; a hand's stroke
+    rises or waves by more than a rule's thickness. (Only a run that also ends mid-cell
+    is dropped: see :func:`find_grids`.)
+    """
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    out: list[Seg] = []
+    limit = max(4.0, dpi * 0.025)
+    for i in range(1, n):
+        x, y, w, h, _area = stats[i]
+        if h <= limit:
+            continue
+        sub = labels[y : y + h, x : x + w] == i
+        cols = sub.any(axis=0)
+        rows = np.arange(h, dtype=float)[:, None]
+        mid = (sub * rows).sum(axis=0)[cols] / sub.sum(axis=0)[cols]
+        lo, hi = np.percentile(mid, [5, 95])
+        if hi - lo > limit:
+            prof = sub.sum(axis=1)
+            pos = float(np.nonzero(prof >= 0.5 * prof.max())[0].mean())
+            out.append((y + pos, float(x), float(x + w - 1)))
+    return out
+
+
+def _ends_on(h: Seg, vs: Sequence[Seg], tol: float) -> bool:
+    """Whether either end of a horizontal run meets a vertical run that spans its height."""
+    return any(
+        min(abs(h[1] - v[0]), abs(h[2] - v[0])) <= tol and v[1] - tol <= h[0] <= v[2] + tol
+        for v in vs
+    )
+
+
 def find_grids(
     ink: np.ndarray, dpi: float, masks: tuple[np.ndarray, np.ndarray] | None = None
 ) -> list[Grid]:
@@ -100,6 +134,8 @@ def find_grids(
     hm, vm = masks if masks is not None else rule_masks(ink, dpi)
     hs, vs = _segments(hm, True), _segments(vm, False)
     tol = max(3.0, dpi * 0.03)
+    strokes = {(round(h[0]), round(h[1])) for h in _wandering(hm, dpi)}
+    hs = [h for h in hs if (round(h[0]), round(h[1])) not in strokes or _ends_on(h, vs, tol)]
     text = cv2.bitwise_and(ink, cv2.bitwise_not(cv2.dilate(hm, np.ones((3, 1), np.uint8))))
     # keep segments crossing >= 2 of the other kind, twice (a kept one may lose partners)
     for _ in range(2):
