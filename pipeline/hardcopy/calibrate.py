@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.hardcopy.bench import BASELINE, names, sources
-from pipeline.hardcopy.score import Key, _num_eq, doc_name, flat_cells, truth_for
+from pipeline.hardcopy.score import Key, doc_name, flat_cells, same_value, truth_for
 from pipeline.hardcopy.variants import make
 from pipeline.model.config import Settings
 from pipeline.model.records import DocResult, Status
@@ -67,7 +67,7 @@ def points(cells: Iterable[tuple[Key, Any, str, float]], truth: dict[str, Any]) 
             out.append(Point(0.0, "missing", False))
             continue
         value, status, conf = got[key]
-        out.append(Point(float(conf), str(status), _num_eq(value, want)))
+        out.append(Point(float(conf), str(status), same_value(value, want)))
     return out
 
 

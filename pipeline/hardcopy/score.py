@@ -55,7 +55,8 @@ def flat_cells(truth: dict[str, Any]) -> dict[Key, float]:
     return out
 
 
-def _num_eq(a: object, b: object) -> bool:
+def same_value(a: object, b: object) -> bool:
+    """Two cell values equal as the devset's score.py compares them (None equals nothing)."""
     if a is None or b is None:
         return False
     try:
@@ -113,7 +114,7 @@ def score(result: DocResult, truth: dict[str, Any]) -> Score:
             continue
         if c.status == Status.REVIEW:
             s.review_cells += 1
-        if _num_eq(c.value, val):
+        if same_value(c.value, val):
             s.correct += 1
         elif c.status == Status.REVIEW:
             s.flagged += 1

@@ -109,10 +109,13 @@ class RapidOcrEngine:
             part = [crops[i] for i in b.indices]
             preds = rec.session(batching.tensor(part, b.width))
             ratios = [batching.scaled_width(c.shape) / batching.HEIGHT for c in part]
-            lines, _ = rec.postprocess_op(
-                preds, False, wh_ratio_list=ratios, max_wh_ratio=b.width / batching.HEIGHT
+            # the argmax once, for the decoder (as its own __call__ does) and the margins
+            idx = preds.argmax(axis=2)
+            prob = np.take_along_axis(preds, idx[:, :, None], axis=2)[:, :, 0]
+            lines, _ = rec.postprocess_op.decode(
+                idx, prob, False, ratios, b.width / batching.HEIGHT, remove_duplicate=True
             )
-            margins = digit_margins(preds, preds.argmax(axis=2), self._digits(rec))
+            margins = digit_margins(preds, idx, self._digits(rec))
             for i, (text, score), m in zip(b.indices, lines, margins, strict=True):
                 out[i] = Recognized(str(text), float(score), m)
         return out

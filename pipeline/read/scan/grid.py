@@ -42,13 +42,19 @@ def rule_masks(ink: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
     return h, v
 
 
-def _segments(mask: np.ndarray, horizontal: bool) -> list[Seg]:
-    """Connected runs of a rule mask; the position is where most of the run lies.
+def _segments(mask: np.ndarray, horizontal: bool, dpi: float) -> tuple[list[Seg], set[int]]:
+    """Connected runs of a rule mask; the position is where most of the run lies. And the
+    indices of the horizontal runs that wander: their middle drifts along their length by
+    more than a rule's thickness, as a hand's stroke does and a printed rule, once the
+    page is deskewed, does not. (Only such a run that also ends mid-cell is dropped: see
+    :func:`find_grids`.)
 
     (A glyph touching a rule joins its component; a centroid would drift towards it.)
     """
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     out: list[Seg] = []
+    wandering: set[int] = set()
+    limit = max(4.0, dpi * 0.025)
     for i in range(1, n):
         x, y, w, h, _area = stats[i]
         sub = labels[y : y + h, x : x + w] == i
@@ -56,10 +62,21 @@ def _segments(mask: np.ndarray, horizontal: bool) -> list[Seg]:
         idx = np.nonzero(prof >= 0.5 * prof.max())[0]
         pos = float(idx.mean())
         if horizontal:
+            if h > limit and _drift(sub) > limit:
+                wandering.add(len(out))
             out.append((y + pos, float(x), float(x + w - 1)))
         else:
             out.append((x + pos, float(y), float(y + h - 1)))
-    return out
+    return out, wandering
+
+
+def _drift(sub: np.ndarray) -> float:
+    """How far a horizontal run's middle moves along it (pixels, 5th to 95th percentile)."""
+    cols = sub.any(axis=0)
+    rows = np.arange(sub.shape[0], dtype=float)[:, None]
+    mid = (sub * rows).sum(axis=0)[cols] / sub.sum(axis=0)[cols]
+    lo, hi = np.percentile(mid, [5, 95])
+    return float(hi - lo)
 
 
 def _is_rule(v: Seg, hs: list[Seg], text: np.ndarray, dpi: float) -> bool:
@@ -93,32 +110,6 @@ def _is_rule(v: Seg, hs: list[Seg], text: np.ndarray, dpi: float) -> bool:
     return total > 0 and clear * 2 >= total
 
 
-def _wandering(mask: np.ndarray, dpi: float) -> list[Seg]:
-    """Horizontal runs whose middle drifts along their length: a pen stroke, not a rule.
-
-    A printed rule stays level across the table once the page is deskewed; a hand's stroke
-    rises or waves by more than a rule's thickness. (Only a run that also ends mid-cell
-    is dropped: see :func:`find_grids`.)
-    """
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    out: list[Seg] = []
-    limit = max(4.0, dpi * 0.025)
-    for i in range(1, n):
-        x, y, w, h, _area = stats[i]
-        if h <= limit:
-            continue
-        sub = labels[y : y + h, x : x + w] == i
-        cols = sub.any(axis=0)
-        rows = np.arange(h, dtype=float)[:, None]
-        mid = (sub * rows).sum(axis=0)[cols] / sub.sum(axis=0)[cols]
-        lo, hi = np.percentile(mid, [5, 95])
-        if hi - lo > limit:
-            prof = sub.sum(axis=1)
-            pos = float(np.nonzero(prof >= 0.5 * prof.max())[0].mean())
-            out.append((y + pos, float(x), float(x + w - 1)))
-    return out
-
-
 def _ends_on(h: Seg, vs: Sequence[Seg], tol: float) -> bool:
     """Whether either end of a horizontal run meets a vertical run that spans its height."""
     return any(
@@ -132,10 +123,9 @@ def find_grids(
 ) -> list[Grid]:
     """The ruled tables on a page, top to bottom."""
     hm, vm = masks if masks is not None else rule_masks(ink, dpi)
-    hs, vs = _segments(hm, True), _segments(vm, False)
+    (hs, strokes), (vs, _) = _segments(hm, True, dpi), _segments(vm, False, dpi)
     tol = max(3.0, dpi * 0.03)
-    strokes = {(round(h[0]), round(h[1])) for h in _wandering(hm, dpi)}
-    hs = [h for h in hs if (round(h[0]), round(h[1])) not in strokes or _ends_on(h, vs, tol)]
+    hs = [h for k, h in enumerate(hs) if k not in strokes or _ends_on(h, vs, tol)]
     text = cv2.bitwise_and(ink, cv2.bitwise_not(cv2.dilate(hm, np.ones((3, 1), np.uint8))))
     # keep segments crossing >= 2 of the other kind, twice (a kept one may lose partners)
     for _ in range(2):
