@@ -110,6 +110,28 @@ def confident_misread(draw: Draw, case: Case) -> None:
     _misread_cell(draw, case, (APPLICATIONS, REVIEW), conf, "confident misread")
 
 
+# what a recogniser makes of a digit under a pen stroke or a smudge: none reads as a number
+_GARBLES = ("中", "十", "X", "G", "D", "一一", "一6", "1一", "中0", "十一口")
+
+
+def struck_value(draw: Draw, case: Case) -> None:
+    """A value cell read as a short garble at low confidence (a digit under a pen stroke:
+    "中", "一6"): an unreadable value, or, three characters long, text that may pass for
+    the end of the label (then the row shows none of its values)."""
+    targets = _targets(case, (ACTIVE, APPLICATIONS, REVIEW), lambda x: bool(x.values))
+    t, i = _pick(draw, case, targets, "struck")
+    if i < 0:
+        return
+    line = case.tables[t][i]
+    vals = list(line.values)
+    j = draw(st.integers(0, len(vals) - 1))
+    text = draw(st.sampled_from(_GARBLES))
+    conf = draw(st.floats(0.0, 0.89))
+    case.notes.append(f"struck: {_name(t, line)} value #{j} {vals[j].text!r} as {text!r} @ {conf}")
+    vals[j] = replace(vals[j], text=text, conf=conf)
+    case.tables[t][i] = line.with_values(vals)
+
+
 def extra_cell(draw: Draw, case: Case) -> None:
     """One cell too many in a row: a stray number or an empty cell.
 
@@ -230,6 +252,7 @@ FAULTS: dict[str, Fault] = {
     "shifted_row": shifted_row,
     "garbled_label": garbled_label,
     "header_row": header_row,
+    "struck_value": struck_value,
 }
 # and the faults of an OCR'd table's geometry (tests/promise_rowfaults.py): drawn by cases()
 ALL_FAULTS: dict[str, Fault] = {**FAULTS, **ROW_FAULTS}
@@ -237,6 +260,8 @@ ALL_FAULTS: dict[str, Fault] = {**FAULTS, **ROW_FAULTS}
 # there is a printed blank), so a lost cell is a text extraction's or an OCR's
 READERS: dict[str, tuple[ReaderKind, ...]] = {
     "lost_cell": (ReaderKind.TEXT, ReaderKind.OCR),
+    # a read with a confidence below firm is a recogniser's
+    "struck_value": (ReaderKind.OCR,),
     # a grid found from ink: only an OCR reading has its rows' bands wrong
     **{k: (ReaderKind.OCR,) for k in ROW_FAULTS},
 }

@@ -32,6 +32,23 @@ def test_split_row_label_and_values() -> None:
     assert [v.text for v in tr.values] == ["0", "", "2"]
 
 
+def test_a_short_unsure_text_among_a_rows_numbers_is_an_unreadable_value() -> None:
+    """A digit under a pen stroke read "中" or "一6" does not end the row's values (taken
+    for the label, it would leave the row showing none); a sure or a long text does."""
+
+    def cells(*texts: str, conf: float = 0.3) -> Row:
+        return Row(tuple(CellText(t, conf if t in ("中", "一6", "X") else 1.0) for t in texts))
+
+    tr = split_row(cells("一、本年新收政府信息公开申请数量", "0", "中", "3", "一6"))
+    assert tr.label == norm("一、本年新收政府信息公开申请数量")
+    assert [v.text for v in tr.values] == ["0", "中", "3", "一6"]
+    tr = split_row(cells("二、上年结转政府信息公开申请数量", "X", "", "1"))
+    assert [v.text for v in tr.values] == ["X", "", "1"]
+    assert split_row(cells("(七) 总", "总计", "3")).label == norm("(七) 总总计")  # read sure
+    assert split_row(cells("(七) 总", "中", "3", conf=0.95)).values[0].text == "3"
+    assert split_row(cells("自然人", "中")).label == norm("自然人中")  # no number: a header
+
+
 def test_alignment_tolerates_garbled_split_and_missing_rows() -> None:
     rows = [
         split_row(row("申请人情况", "自然人", "总计")),  # header

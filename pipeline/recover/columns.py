@@ -20,7 +20,7 @@ from itertools import combinations
 from pipeline.model.numbers import is_blank, looks_numeric
 from pipeline.model.records import CellText, Row
 from pipeline.recover.identify import norm
-from pipeline.recover.rows import TableRow
+from pipeline.recover.rows import TableRow, label_end
 
 
 @dataclass(frozen=True)
@@ -290,7 +290,7 @@ def table_columns(
     numbers: list[Span] = []
     for r in rows[cut:]:
         cells = [c for c in r.cells if c.origin.upright]
-        last = max((i for i, c in enumerate(cells) if not looks_numeric(c.text)), default=-1)
+        last = label_end(cells)
         own = max((_span(c)[1] for c in cells[: last + 1]), default=-1e9)
         # a number over its row's label is in no column (a stray): no run of its own
         nums = [c for c in cells[last + 1 :] if _is_number(c) and sum(_span(c)) / 2 >= own]

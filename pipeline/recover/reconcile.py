@@ -216,6 +216,9 @@ def _reconcile(
     uncertain = {k for k in keys if kinds[k] != _Kind.FIRM and values[k] is not None}
     vouched = pinned(holding, uncertain, values)
     checked = _checked(holding, kinds, obs, values)
+    for r in _mended_on_guesses(rules, broken, kinds, start, values):
+        for k in r.cells:
+            in_failing.setdefault(k, r)
 
     cells: list[Cell] = []
     for k in keys:
@@ -263,6 +266,58 @@ def _reconcile(
         else:
             cells.append(_cell(k, v, Status.INFERRED, inferred(cfg), origin, None, None))
     return cells, _checks(rules, cells)
+
+
+def _mended_on_guesses(
+    rules: Sequence[Identity],
+    broken: Sequence[Identity],
+    kinds: Mapping[CellKey, _Kind],
+    start: Mapping[CellKey, Value | None],
+    values: Mapping[CellKey, Value | None],
+) -> list[Identity]:
+    """The identities that failed as read and hold now because a blank was given a value,
+    where one of their confident reads could be the wrong cell instead.
+
+    An identity that fails as read has a wrong cell. Taking one of its blanks for a lost
+    cell makes it hold; but a confident misread in it would make it fail just the same.
+    The blank is the one to blame where it explains more failures than a confident cell
+    could: it stands where two failing identities cross and the confident cell in one
+    only, or the confident cell has an identity that holds as read (a misread breaks
+    every identity it is in). Else either may be wrong, and every cell of the identity is
+    in doubt. (A doubtful read the identities change goes to review itself; the
+    calibration shows confident reads right where doubtful ones are not.)
+    """
+    fails = set(broken)
+    count = {k: sum(k in r.cells for r in broken) for r in broken for k in r.cells}
+    out = []
+    for r in broken:
+        changed = [
+            k
+            for k in r.cells
+            if kinds.get(k) == _Kind.MAYBE and not _same_start(values.get(k), start, k)
+        ]
+        if not changed or not _holds(r, values):
+            continue
+        most = max(count[k] for k in changed)
+        firm = [k for k in r.cells if kinds.get(k) == _Kind.FIRM and count[k] >= most]
+        if any(_only_failing(k, rules, fails, start) for k in firm):
+            out.append(r)
+    return out
+
+
+def _only_failing(
+    k: CellKey,
+    rules: Sequence[Identity],
+    fails: set[Identity],
+    start: Mapping[CellKey, Value | None],
+) -> bool:
+    """Whether every identity ``k`` is in that the reads decide fails as read."""
+    return all(r in fails for r in rules if k in r.cells and _holds(r, start) is not None)
+
+
+def _same_start(v: Value | None, start: Mapping[CellKey, Value | None], k: CellKey) -> bool:
+    s = start.get(k)
+    return v is None or (s is not None and _same(v, s))
 
 
 def _read_as_given(o: Observed | None, kind: _Kind, v: Value | None) -> bool:

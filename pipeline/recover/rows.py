@@ -37,12 +37,34 @@ class TableRow:
 def split_row(row: Row) -> TableRow:
     """Label = the text cells; values = the cells after the last text cell."""
     cells = row.cells
-    last_label = -1
-    for i, c in enumerate(cells):
-        if not looks_numeric(c.text):
-            last_label = i
+    last_label = label_end(cells)
     label = "".join(c.text for c in cells[: last_label + 1] if not looks_numeric(c.text))
     return TableRow(norm(label), tuple(cells[last_label + 1 :]), row)
+
+
+# a cell of this many characters or fewer, read below firm confidence among a row's
+# numbers, is a number the recogniser could not read (a digit under a pen stroke read
+# "中", "一6"), not a word of the label: no label of a filing's tables is that short there
+_GARBLED_CHARS = 2
+
+
+def label_end(cells: Sequence[CellText], firm: float = Settings().firm_confidence) -> int:
+    """The index of the row's last label cell (-1: none).
+
+    A short, unsure text after the label in a row that holds numbers is an unreadable
+    value: taken for the label, it would end the row's values there, and the values
+    before it would be lost (the row matched with none, its neighbours doubted).
+    """
+    texts = [i for i, c in enumerate(cells) if not looks_numeric(c.text)]
+    if not texts or not any(not is_blank(c.text) for c in cells if looks_numeric(c.text)):
+        return texts[-1] if texts else -1
+    while len(texts) > 1 and _garbled(cells[texts[-1]], firm):
+        texts.pop()
+    return texts[-1]
+
+
+def _garbled(c: CellText, firm: float) -> bool:
+    return c.confidence < firm and len(re.sub(r"\s", "", c.text)) <= _GARBLED_CHARS
 
 
 _ENUMERATED = re.compile(

@@ -110,11 +110,32 @@ def _is_rule(v: Seg, hs: list[Seg], text: np.ndarray, dpi: float) -> bool:
     return total > 0 and clear * 2 >= total
 
 
+# a stroke this close (inches) to a rule along it is no rule of its own: half the height
+# of a line of 9 pt text, less than any row of a table can be
+_HUG = 0.06
+
+
 def _ends_on(h: Seg, vs: Sequence[Seg], tol: float) -> bool:
     """Whether either end of a horizontal run meets a vertical run that spans its height."""
     return any(
         min(abs(h[1] - v[0]), abs(h[2] - v[0])) <= tol and v[1] - tol <= h[0] <= v[2] + tol
         for v in vs
+    )
+
+
+def _hugs(h: Seg, hs: Sequence[Seg], vs: Sequence[Seg], dpi: float, tol: float) -> bool:
+    """Whether a horizontal run is a stroke beside a rule: it ends on no vertical rule at
+    either end (a rule, whole or broken, meets the rules of its cells at one end at least)
+    and runs along a longer rule closer than a line of text is tall (no row fits between
+    them: taken for a rule it would cut a band too thin to hold anything)."""
+    if _ends_on(h, vs, tol):
+        return False
+    return any(
+        o is not h
+        and 0 < abs(o[0] - h[0]) < dpi * _HUG
+        and o[1] <= h[1] + tol
+        and o[2] >= h[2] - tol
+        for o in hs
     )
 
 
@@ -126,6 +147,7 @@ def find_grids(
     (hs, strokes), (vs, _) = _segments(hm, True, dpi), _segments(vm, False, dpi)
     tol = max(3.0, dpi * 0.03)
     hs = [h for k, h in enumerate(hs) if k not in strokes or _ends_on(h, vs, tol)]
+    hs = [h for h in hs if not _hugs(h, hs, vs, dpi, tol)]
     text = cv2.bitwise_and(ink, cv2.bitwise_not(cv2.dilate(hm, np.ones((3, 1), np.uint8))))
     # keep segments crossing >= 2 of the other kind, twice (a kept one may lose partners)
     for _ in range(2):
@@ -149,13 +171,21 @@ def grid_rule_mask(
     shape: tuple[int, ...],
     dpi: float,
     masks: tuple[np.ndarray, np.ndarray] | None = None,
-) -> np.ndarray:
-    """Pixels of the accepted rules only (not every long stroke the morphology kept).
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pixels of the accepted rules only (not every long stroke the morphology kept), and
+    the pixels of those that lie off their rule's line: a pen drawn along a ruling.
 
     Whitening these keeps rules out of crops without eating glyphs that touch them. With
-    the rule ``masks``, a rule's own pixels near its line are taken too: a bold border,
-    or a rule left a little tilted by the deskew, is wider than the line drawn for it, and
-    its rest would be read as a "1" at a cell's edge.
+    the rule ``masks``, a rule's own pixels are taken too: a bold border, or a rule left a
+    little tilted by the deskew, is wider than the line drawn for it, and its rest would
+    be read as a "1" at a cell's edge. A horizontal rule's whole run in its mask goes
+    (only long horizontal ink survives that mask, no glyph): a pen stroke that runs along
+    the rule and drifts into the cells beside it joins the rule's run, and its ink there
+    would be read as a "1" or a "一" next to a number; so does any such run inside a table
+    that crosses two column rules (a pen across the cells: the strokes of a line of text,
+    bridged into a long run, may reach over the rule of a tight cell, not through a whole
+    cell and past both its rules). Those pixels, off the rules' lines, are returned apart:
+    a cell they cross may have a digit under them.
     """
     mask = np.zeros(shape[:2], dtype=np.uint8)
     near = {"h": np.zeros(shape[:2], dtype=np.uint8), "v": np.zeros(shape[:2], dtype=np.uint8)}
@@ -166,8 +196,24 @@ def grid_rule_mask(
             ends = ((round(a), p), (round(b), p)) if kind == "h" else ((p, round(a)), (p, round(b)))
             cv2.line(mask, *ends, 255, t)
             cv2.line(near[kind], *ends, 255, 3 * t)
-    if masks is not None:  # a rule's own pixels: a horizontal rule's in the horizontal mask
-        for kind, own in zip("hv", masks, strict=True):
-            grown = cv2.dilate(own, np.ones((3, 3), np.uint8))  # its anti-aliased edge
-            mask[(near[kind] > 0) & (grown > 0)] = 255
-    return mask
+    off = np.zeros(shape[:2], dtype=np.uint8)
+    if masks is None:
+        return mask, off
+    hm, vm = masks
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(hm, connectivity=8)
+    keep = np.zeros(n, dtype=bool)
+    keep[np.unique(labels[near["h"] > 0])] = True
+    x0, y0 = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+    x1, y1 = x0 + stats[:, cv2.CC_STAT_WIDTH], y0 + stats[:, cv2.CC_STAT_HEIGHT]
+    for g in grids:  # a long run through a whole cell and past its rules: a pen, no print
+        inside = (g.ys[0] <= y0) & (y1 <= g.ys[-1])
+        crossed = sum(((x0 < x - t) & (x + t < x1)).astype(int) for x in g.xs[1:-1])
+        keep |= inside & (crossed >= 2)
+    keep[0] = False
+    runs = cv2.dilate(keep[labels].astype(np.uint8) * 255, np.ones((3, 3), np.uint8))
+    off[(runs > 0) & (near["h"] == 0)] = 255
+    mask[runs > 0] = 255
+    # a vertical rule's pixels near its line only: a vertical glyph stroke passes its mask
+    grown = cv2.dilate(vm, np.ones((3, 3), np.uint8))  # its anti-aliased edge
+    mask[(near["v"] > 0) & (grown > 0)] = 255
+    return mask, off
