@@ -197,23 +197,31 @@ def grid_rule_mask(
             cv2.line(mask, *ends, 255, t)
             cv2.line(near[kind], *ends, 255, 3 * t)
     off = np.zeros(shape[:2], dtype=np.uint8)
-    if masks is None:
+    if masks is None or not grids:
         return mask, off
-    hm, vm = masks
+    # the work is done in the tables' box: no rule or cell lies outside it
+    pad = 3 * t
+    bx0 = max(0, round(min(g.xs[0] for g in grids)) - pad)
+    by0 = max(0, round(min(g.ys[0] for g in grids)) - pad)
+    bx1 = round(max(g.xs[-1] for g in grids)) + pad + 1
+    by1 = round(max(g.ys[-1] for g in grids)) + pad + 1
+    box = np.s_[by0:by1, bx0:bx1]
+    hm, vm = masks[0][box], masks[1][box]
+    near_h, near_v, mask_b, off_b = near["h"][box], near["v"][box], mask[box], off[box]
     n, labels, stats, _ = cv2.connectedComponentsWithStats(hm, connectivity=8)
     keep = np.zeros(n, dtype=bool)
-    keep[np.unique(labels[near["h"] > 0])] = True
-    x0, y0 = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+    keep[np.unique(labels[near_h > 0])] = True
+    x0, y0 = stats[:, cv2.CC_STAT_LEFT] + bx0, stats[:, cv2.CC_STAT_TOP] + by0
     x1, y1 = x0 + stats[:, cv2.CC_STAT_WIDTH], y0 + stats[:, cv2.CC_STAT_HEIGHT]
     for g in grids:  # a long run through a whole cell and past its rules: a pen, no print
         inside = (g.ys[0] <= y0) & (y1 <= g.ys[-1])
         crossed = sum(((x0 < x - t) & (x + t < x1)).astype(int) for x in g.xs[1:-1])
         keep |= inside & (crossed >= 2)
     keep[0] = False
-    runs = cv2.dilate(keep[labels].astype(np.uint8) * 255, np.ones((3, 3), np.uint8))
-    off[(runs > 0) & (near["h"] == 0)] = 255
-    mask[runs > 0] = 255
+    runs = cv2.dilate(keep.astype(np.uint8)[labels], np.ones((3, 3), np.uint8)) > 0
+    off_b[runs & (near_h == 0)] = 255
+    mask_b[runs] = 255
     # a vertical rule's pixels near its line only: a vertical glyph stroke passes its mask
     grown = cv2.dilate(vm, np.ones((3, 3), np.uint8))  # its anti-aliased edge
-    mask[(near["v"] > 0) & (grown > 0)] = 255
+    mask_b[(near_v > 0) & (grown > 0)] = 255
     return mask, off
