@@ -51,6 +51,14 @@ def test_a_stroke_beside_a_rule_cuts_no_band() -> None:
     assert _ys(img) == clean
 
 
+def test_a_stroke_beside_a_rule_over_one_cell_cuts_no_band() -> None:
+    """Ending on the cell's rules does not make it a rule: no row fits above it."""
+    img, ys, xs = _table()
+    clean = _ys(img)
+    cv2.line(img, (xs[1], ys[2] + 12), (xs[2], ys[2] + 12), 255, 3)
+    assert _ys(img) == clean
+
+
 def test_a_double_rule_stays_two_rules() -> None:
     """A printed double rule runs from edge to edge: both its lines are rules."""
     img, ys, xs = _table()

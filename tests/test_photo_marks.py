@@ -174,3 +174,16 @@ def test_a_read_through_a_pen_stroke_is_doubtful(tmp_path: Path) -> None:
         if cell.confidence <= STRUCK_CONFIDENCE
     ]
     assert struck == [(2, 2)]  # only the cell the pen crossed
+
+
+def test_a_pen_along_a_ruling_does_not_take_the_rule_with_it(tmp_path: Path) -> None:
+    """A blue ballpoint drawn over a rule hides it where it runs: taken out, it would take
+    the rule along and merge two rows. Rules are found in the ink with the pen in it."""
+    img = _page()
+    pts = [(x, YS[2] + round(2 * np.sin(x / 40))) for x in range(XS[0] + 30, XS[-1] - 30, 20)]
+    cv2.polylines(img, [np.array(pts, np.int32)], False, (150, 40, 30), 5)
+    path = tmp_path / "pen.png"
+    cv2.imwrite(str(path), img)
+    reading = read_scan(path, engine=_Fives(), orient=False)
+    table = [row.cells for row in reading.rows if len(row.cells) > 1]
+    assert [len(cells) for cells in table] == [4] * 5

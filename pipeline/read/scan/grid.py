@@ -110,9 +110,9 @@ def _is_rule(v: Seg, hs: list[Seg], text: np.ndarray, dpi: float) -> bool:
     return total > 0 and clear * 2 >= total
 
 
-# a stroke this close (inches) to a rule along it is no rule of its own: half the height
-# of a line of 9 pt text, less than any row of a table can be
-_HUG = 0.06
+# a stroke this close (inches, ~5.8 pt) to a rule along it is no rule of its own: the band
+# between them could not hold a line of the smallest (6 pt) print with any padding
+_HUG = 0.08
 
 
 def _ends_on(h: Seg, vs: Sequence[Seg], tol: float) -> bool:
@@ -123,18 +123,16 @@ def _ends_on(h: Seg, vs: Sequence[Seg], tol: float) -> bool:
     )
 
 
-def _hugs(h: Seg, hs: Sequence[Seg], vs: Sequence[Seg], dpi: float, tol: float) -> bool:
-    """Whether a horizontal run is a stroke beside a rule: it ends on no vertical rule at
-    either end (a rule, whole or broken, meets the rules of its cells at one end at least)
-    and runs along a longer rule closer than a line of text is tall (no row fits between
-    them: taken for a rule it would cut a band too thin to hold anything)."""
-    if _ends_on(h, vs, tol):
-        return False
+def _hugs(h: Seg, hs: Sequence[Seg], dpi: float, tol: float) -> bool:
+    """Whether a horizontal run is a stroke beside a rule: a longer rule runs along its
+    whole length closer than a line of text is tall (no row fits between them: taken for
+    a rule it would cut a band too thin to hold anything). A printed double rule runs
+    edge to edge with its partner, and stays."""
     return any(
-        o is not h
-        and 0 < abs(o[0] - h[0]) < dpi * _HUG
+        0 < abs(o[0] - h[0]) < dpi * _HUG
         and o[1] <= h[1] + tol
         and o[2] >= h[2] - tol
+        and (o[2] - o[1]) - (h[2] - h[1]) > 2 * tol
         for o in hs
     )
 
@@ -147,7 +145,7 @@ def find_grids(
     (hs, strokes), (vs, _) = _segments(hm, True, dpi), _segments(vm, False, dpi)
     tol = max(3.0, dpi * 0.03)
     hs = [h for k, h in enumerate(hs) if k not in strokes or _ends_on(h, vs, tol)]
-    hs = [h for h in hs if not _hugs(h, hs, vs, dpi, tol)]
+    hs = [h for h in hs if not _hugs(h, hs, dpi, tol)]
     text = cv2.bitwise_and(ink, cv2.bitwise_not(cv2.dilate(hm, np.ones((3, 1), np.uint8))))
     # keep segments crossing >= 2 of the other kind, twice (a kept one may lose partners)
     for _ in range(2):
