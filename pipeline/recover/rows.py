@@ -35,7 +35,7 @@ class TableRow:
 
 
 def split_row(row: Row) -> TableRow:
-    """Label = the text cells; values = the cells after the last text cell."""
+    """Label = the text cells; values = the cells after the last label cell (label_end)."""
     cells = row.cells
     last_label = label_end(cells)
     label = "".join(c.text for c in cells[: last_label + 1] if not looks_numeric(c.text))
