@@ -17,7 +17,7 @@ import pytest
 from pipeline.read import ocr
 from pipeline.read.ocr import OcrUnavailable, RecordingEngine, ReplayEngine, crop_key
 from pipeline.read.scan.grid import find_grids
-from pipeline.read.scan.prepare import binarize, estimate_skew, prepare, rotate, suppress_seal
+from pipeline.read.scan.prepare import binarize, estimate_skew, prepare, rotate, separate_marks
 from pipeline.read.scan.reader import read_scan
 from pipeline.read.scan.render import pages
 
@@ -135,7 +135,7 @@ def test_seal_suppression_removes_red_keeps_black() -> None:
     seal = np.full_like(img, 255)
     cv2.circle(seal, (150, 150), 80, (40, 30, 210), 6)
     img = np.minimum(img, seal)  # ink stamped over print: the darker wins
-    out, n = suppress_seal(img)
+    out, _, n = separate_marks(img)
     assert n > 0
     b, g, r = (out[:, :, k].astype(int) for k in range(3))
     assert int(((r - np.maximum(g, b)) > 45).sum()) == 0

@@ -287,37 +287,24 @@ def _mended_on_guesses(
     in doubt. (A doubtful read the identities change goes to review itself; the
     calibration shows confident reads right where doubtful ones are not.)
     """
-    fails = set(broken)
+    held = [r for r in rules if _holds(r, start)]
     count = {k: sum(k in r.cells for r in broken) for r in broken for k in r.cells}
     out = []
     for r in broken:
         changed = [
             k
             for k in r.cells
-            if kinds.get(k) == _Kind.MAYBE and not _same_start(values.get(k), start, k)
+            if kinds.get(k) == _Kind.MAYBE
+            and (v := values.get(k)) is not None
+            and ((s := start.get(k)) is None or not _same(v, s))
         ]
         if not changed or not _holds(r, values):
             continue
         most = max(count[k] for k in changed)
         firm = [k for k in r.cells if kinds.get(k) == _Kind.FIRM and count[k] >= most]
-        if any(_only_failing(k, rules, fails, start) for k in firm):
+        if any(not any(k in h.cells for h in held) for k in firm):
             out.append(r)
     return out
-
-
-def _only_failing(
-    k: CellKey,
-    rules: Sequence[Identity],
-    fails: set[Identity],
-    start: Mapping[CellKey, Value | None],
-) -> bool:
-    """Whether every identity ``k`` is in that the reads decide fails as read."""
-    return all(r in fails for r in rules if k in r.cells and _holds(r, start) is not None)
-
-
-def _same_start(v: Value | None, start: Mapping[CellKey, Value | None], k: CellKey) -> bool:
-    s = start.get(k)
-    return v is None or (s is not None and _same(v, s))
 
 
 def _read_as_given(o: Observed | None, kind: _Kind, v: Value | None) -> bool:

@@ -63,19 +63,17 @@ def plan(
     order = sorted(range(len(shapes)), key=lambda i: (widths[i], i))
     batches: list[Batch] = []
     cur: list[int] = []
-    for i in order:
+    width = min_width
+    for i in order:  # narrowest first: a batch is as wide as its last crop
         w = max(min_width, math.ceil(widths[i] / step) * step)
         if cur and (len(cur) + 1) * w * height > budget:
-            batches.append(Batch(tuple(cur), _width(widths, cur, min_width, step)))
+            batches.append(Batch(tuple(cur), width))
             cur = []
         cur.append(i)
+        width = w
     if cur:
-        batches.append(Batch(tuple(cur), _width(widths, cur, min_width, step)))
+        batches.append(Batch(tuple(cur), width))
     return batches
-
-
-def _width(widths: list[int], idx: list[int], min_width: int, step: int) -> int:
-    return max(min_width, math.ceil(max(widths[i] for i in idx) / step) * step)
 
 
 def tensor(crops: list[np.ndarray], width: int, height: int = HEIGHT) -> np.ndarray:

@@ -126,12 +126,6 @@ def separate_marks(bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     return out, hidden, n
 
 
-def suppress_seal(bgr: np.ndarray) -> tuple[np.ndarray, int]:
-    """Whiten coloured ink (a seal, a red stamp); returns the image and how many pixels."""
-    out, _, n = separate_marks(bgr)
-    return out, n
-
-
 def page_quad(bgr: np.ndarray) -> np.ndarray | None:
     """The paper's four corners (tl, tr, br, bl; float32 pixels) when the image shows a
     background around it (a phone photo on a desk), else None.

@@ -179,6 +179,8 @@ def _layout(img: PageImage, timings: MutableMapping[str, float], turns: int = 0)
     hm, vm = rule_masks(seen, prep.dpi)
     grids = tuple(find_grids(seen, prep.dpi, (hm, vm)))
     rules, astray = grid_rule_mask(grids, prep.ink.shape, prep.dpi, (hm, vm))
+    # ink taken out that may have hidden print: an opaque pen, a pen's run along a rule
+    hid = astray if prep.hidden is None else cv2.bitwise_or(astray, prep.hidden)
     min_area = max(3, round((prep.dpi / 150) ** 2 * 4))
     raw = cv2.bitwise_and(prep.ink, cv2.bitwise_not(rules))
     text = _despeckle(raw, min_area)
@@ -199,10 +201,7 @@ def _layout(img: PageImage, timings: MutableMapping[str, float], turns: int = 0)
         for c, b in zip(g.cells, gb, strict=True):
             lines = _cell_lines(text, b, line_h)
             noise = int(np.count_nonzero(raw[b[1] : b[3], b[0] : b[2]]))
-            hid = prep.hidden
-            marked = 0 if hid is None else int(np.count_nonzero(hid[b[1] : b[3], b[0] : b[2]]))
-            marked += int(np.count_nonzero(astray[b[1] : b[3], b[0] : b[2]]))
-            struck = marked > 3 * min_area
+            struck = int(np.count_nonzero(hid[b[1] : b[3], b[0] : b[2]])) > 3 * min_area
             specks = not lines and (noise > 3 * min_area or struck)
             row.append(_Slot(c, lines, specks=specks, struck=struck))
         slots.append(tuple(row))
